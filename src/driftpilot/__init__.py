@@ -1,0 +1,36 @@
+"""driftpilot: keep machine-learning models healthy in production.
+
+>>> import driftpilot as dp
+>>> dp.compare({"x": [1.0, 2.0, 3.0]}, {"x": [1.0, 2.0, 3.5]}).dataset_drift
+False
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from driftpilot import datasets
+from driftpilot._columns import ColumnType
+from driftpilot.drift import ColumnDrift, DriftReport, SchemaFinding, compare
+from driftpilot.profile import Baseline, Profile, ProfileConfig, baseline, fingerprint, profile
+from driftpilot.profile import load_profile as load
+
+try:
+    __version__ = version("driftpilot")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+__all__ = [
+    "Baseline",
+    "ColumnDrift",
+    "ColumnType",
+    "DriftReport",
+    "Profile",
+    "ProfileConfig",
+    "SchemaFinding",
+    "__version__",
+    "baseline",
+    "compare",
+    "datasets",
+    "fingerprint",
+    "load",
+    "profile",
+]

@@ -1,0 +1,219 @@
+"""Commands of the ``driftpilot`` CLI: ``profile``, ``compare``, ``demo``."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from driftpilot.cli._readers import read_input
+from driftpilot.drift import compare as compare_data
+from driftpilot.errors import DriftpilotError, InvalidParameterError
+from driftpilot.profile import Baseline, Profile, ProfileConfig
+from driftpilot.profile import baseline as make_baseline
+
+__all__ = ["app", "main"]
+
+EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
+
+app = typer.Typer(
+    name="driftpilot",
+    help="Profile data, detect drift, and keep models healthy in production.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stdout = Console()
+stderr = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _user_errors(func: F) -> F:
+    """Turn our errors and file errors into one clear line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (DriftpilotError, OSError) as err:
+            stderr.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_USAGE) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class OutputFormat(StrEnum):
+    """How ``compare`` prints its report."""
+
+    table = "table"
+    json = "json"
+    html = "html"
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in values or []:
+        column, sep, value = item.partition("=")
+        if not sep or not column or not value:
+            raise InvalidParameterError(
+                f"The '{option}' option takes COLUMN=VALUE. Got {item!r} instead."
+            )
+        pairs[column] = value
+    return pairs
+
+
+def _thresholds(values: list[str] | None) -> dict[str, float]:
+    parsed: dict[str, float] = {}
+    for column, value in _pairs(values, "--threshold").items():
+        try:
+            parsed[column] = float(value)
+        except ValueError:
+            raise InvalidParameterError(
+                f"The '--threshold' option for column {column!r} must be a number. "
+                f"Got {value!r} instead."
+            ) from None
+    return parsed
+
+
+@app.command()
+@_user_errors
+def profile(
+    data: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON-lines file to profile.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to save the baseline.")],
+    target: Annotated[str | None, typer.Option(help="Column holding the label.")] = None,
+    prediction: Annotated[str | None, typer.Option(help="Column holding the prediction.")] = None,
+    model_name: Annotated[str | None, typer.Option(help="Model name to record.")] = None,
+    model_version: Annotated[str | None, typer.Option(help="Model version to record.")] = None,
+    bins: Annotated[int, typer.Option(help="Quantile bins per numeric column.")] = 10,
+) -> None:
+    """Profile DATA into a baseline file that `compare` accepts as its reference."""
+    table = read_input(data, console=stderr)
+    if isinstance(table, Profile | Baseline):
+        raise InvalidParameterError(f"{data} is already a saved profile; give a data file.")
+    with stderr.status("profiling"):
+        result = make_baseline(
+            table,
+            target=target,
+            prediction=prediction,
+            model_name=model_name,
+            model_version=model_version,
+            config=ProfileConfig(bins=bins),
+        )
+    result.save(output)
+    stdout.print(_profile_table(result.profile))
+    stdout.print(f"Saved the baseline of {result.profile.n_rows:,} rows to [bold]{output}[/]")
+
+
+def _profile_table(summary: Profile) -> Table:
+    table = Table(title="Profile", title_justify="left")
+    for header in ("column", "type", "rows", "missing", "summary"):
+        table.add_column(header, justify="right" if header in ("rows", "missing") else "left")
+    for name, column in summary.columns.items():
+        table.add_row(
+            name,
+            str(column.kind),
+            f"{column.n:,}",
+            f"{column.n - _valid(column):,}",
+            _describe(column),
+        )
+    return table
+
+
+def _valid(column: Any) -> int:
+    return int(getattr(column, "n_valid", column.n - column.n_missing))
+
+
+def _describe(column: Any) -> str:
+    mean = getattr(column, "mean", None)
+    if mean is not None:
+        return f"mean {mean:.4g}, std {column.std:.4g}, range [{column.min:.4g}, {column.max:.4g}]"
+    if hasattr(column, "categories"):
+        top = list(column.categories())[:3]
+        return f"{column.n_distinct:,.0f} distinct; top: " + ", ".join(map(str, top))
+    return ""
+
+
+@app.command()
+@_user_errors
+def compare(
+    reference: Annotated[Path, typer.Argument(help="Reference data file or saved profile.")],
+    current: Annotated[Path, typer.Argument(help="Current data file or saved profile.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="How to show the report.")
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the report to this file.")
+    ] = None,
+    test: Annotated[
+        list[str] | None, typer.Option("--test", help="COLUMN=TEST, repeatable.")
+    ] = None,
+    threshold: Annotated[
+        list[str] | None, typer.Option("--threshold", help="COLUMN=VALUE, repeatable.")
+    ] = None,
+    bins: Annotated[int, typer.Option(help="Quantile bins per numeric column.")] = 10,
+    correction: Annotated[str, typer.Option(help="fdr_bh, holm, bonferroni or none.")] = "fdr_bh",
+    fail_on_drift: Annotated[
+        bool, typer.Option("--fail-on-drift", help="Exit with code 1 when the dataset drifts.")
+    ] = False,
+) -> None:
+    """Compare CURRENT with REFERENCE and report drift per column."""
+    tests = _pairs(test, "--test")
+    thresholds = _thresholds(threshold)
+    ref = read_input(reference, console=stderr)
+    cur = read_input(current, console=stderr)
+    with stderr.status("comparing"):
+        report = compare_data(
+            ref,
+            cur,
+            tests=tests,
+            thresholds=thresholds,
+            bins=bins,
+            correction=None if correction.lower() == "none" else correction,
+        )
+    if output_format is OutputFormat.json:
+        _emit(report.to_json(), output)
+    elif output_format is OutputFormat.html:
+        _emit(report.to_html(), output)
+    else:
+        if output is not None:
+            Console(file=output.open("w", encoding="utf-8"), width=120).print(report)
+        else:
+            stdout.print(report)
+    if output is not None:
+        stderr.print(f"Wrote the {output_format.value} report to [bold]{output}[/]")
+    if fail_on_drift and report.dataset_drift:
+        raise typer.Exit(EXIT_DRIFT)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+@_user_errors
+def demo(
+    out: Annotated[Path, typer.Option(help="Folder for the demo's files.")] = Path(
+        "driftpilot-demo"
+    ),
+    rows: Annotated[int, typer.Option(help="Rows in each synthetic data set.")] = 50_000,
+) -> None:
+    """Profile a synthetic loan data set, compare a drifted copy, write an HTML report."""
+    from driftpilot.cli.demo import run_demo
+
+    run_demo(out, rows=rows, console=stdout)
+
+
+def main() -> None:
+    """Entry point of the ``driftpilot`` script."""
+    app()

@@ -1,0 +1,187 @@
+"""The drift report: immutable results of comparing a reference with current data.
+
+``DriftReport.to_dict()`` follows the stable contract in DESIGN.md; keys may be added, never
+renamed. JSON has no Infinity or NaN: infinite bin edges are written as ``null`` and no
+statistic is ever NaN (columns that cannot be tested become findings instead).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+__all__ = [
+    "BinnedDistribution",
+    "ColumnDrift",
+    "DriftReport",
+    "FindingKind",
+    "SchemaFinding",
+    "Severity",
+]
+
+Severity = Literal["none", "warning", "critical"]
+FindingKind = Literal[
+    "missing_in_current",
+    "missing_in_reference",
+    "type_changed",
+    "all_missing",
+    "unsupported_type",
+    "too_few_values",
+    "not_tested",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BinnedDistribution:
+    """Reference and current counts over the same bins, for plots and binned tests.
+
+    ``edges`` holds the ``len(labels) + 1`` numeric bin edges (the outer ones infinite) for
+    numeric kinds and is ``None`` for categories, whose ``labels`` are the category names.
+    """
+
+    labels: tuple[str, ...]
+    reference: tuple[int, ...]
+    current: tuple[int, ...]
+    edges: tuple[float, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict; infinite edges become ``None``."""
+        return {
+            "labels": list(self.labels),
+            "reference": list(self.reference),
+            "current": list(self.current),
+            "edges": None
+            if self.edges is None
+            else [e if e not in (float("inf"), float("-inf")) else None for e in self.edges],
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnDrift:
+    """The drift verdict for one column.
+
+    ``drifted`` is the verdict of the column's ``test`` against its ``threshold``: for
+    p-value tests, ``p_value_adjusted < threshold`` (the p-value after the report's
+    multiple-testing correction); for distances, ``statistic >= threshold``.
+    ``severity`` is the PSI tier (``none`` < 0.1 <= ``warning`` < 0.25 <= ``critical`` by
+    default), whatever the test says: on small samples PSI is noisy, so a column can be
+    ``critical`` without having drifted.
+    ``n_excluded_*`` count the rows kept out of the test (null, NaN, infinite).
+    ``approximate`` is true when a statistic came from a sketch; ``error_bound`` then bounds
+    its absolute error.
+    """
+
+    name: str
+    type: str
+    test: str
+    statistic: float
+    p_value: float | None
+    p_value_adjusted: float | None
+    threshold: float
+    drifted: bool
+    severity: Severity
+    psi: float | None
+    n_reference: int
+    n_current: int
+    n_excluded_reference: int = 0
+    n_excluded_current: int = 0
+    approximate: bool = False
+    error_bound: float | None = None
+    distribution: BinnedDistribution | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict with the contract's keys first."""
+        return {
+            "type": self.type,
+            "test": self.test,
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "threshold": self.threshold,
+            "drifted": self.drifted,
+            "severity": self.severity,
+            "psi": self.psi,
+            "p_value_adjusted": self.p_value_adjusted,
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "n_excluded_reference": self.n_excluded_reference,
+            "n_excluded_current": self.n_excluded_current,
+            "approximate": self.approximate,
+            "error_bound": self.error_bound,
+            "distribution": None if self.distribution is None else self.distribution.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SchemaFinding:
+    """Something about a column that kept it out of testing, or that changed shape."""
+
+    column: str
+    kind: FindingKind
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        """Return a JSON-ready dict."""
+        return {"column": self.column, "kind": self.kind, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriftReport:
+    """The result of :func:`driftpilot.compare`.
+
+    ``dataset_drift`` is true when ``share_drifted >= options["drift_share"]``, or, when
+    ``options["critical_is_drift"]`` is true, when any drifted column's severity is
+    ``critical``.
+    ``share_drifted`` is the share of tested columns that drifted (0 when none was tested).
+    """
+
+    dataset_drift: bool
+    share_drifted: float
+    n_reference: int
+    n_current: int
+    columns: Mapping[str, ColumnDrift]
+    findings: tuple[SchemaFinding, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Frozen all the way down: nobody edits a report after the fact.
+        object.__setattr__(self, "columns", MappingProxyType(dict(self.columns)))
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+    @property
+    def drifted_columns(self) -> tuple[str, ...]:
+        """Names of the columns whose test found drift, in column order."""
+        return tuple(name for name, column in self.columns.items() if column.drifted)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as a JSON-ready dict (keys as in DESIGN.md's contract)."""
+        return {
+            "dataset_drift": self.dataset_drift,
+            "share_drifted": self.share_drifted,
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "columns": {name: column.to_dict() for name, column in self.columns.items()},
+            "findings": [finding.to_dict() for finding in self.findings],
+            "options": dict(self.options),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as strict JSON (no NaN or Infinity)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def to_html(self, *, title: str = "driftpilot drift report") -> str:
+        """Return a self-contained HTML page (no external assets) showing the report."""
+        from driftpilot.drift._html import render_html
+
+        return render_html(self, title=title)
+
+    def __rich__(self) -> RenderableType:
+        """Render as a rich summary table (``rich.print(report)``)."""
+        from driftpilot.drift._table import render_table
+
+        return render_table(self)

@@ -1,0 +1,51 @@
+"""Numeric kernels: two-sample tests, distances, binning and p-value adjustment.
+
+Pure numpy/scipy: arrays or bin counts in, frozen dataclasses out. Numeric kernels take
+finite 1-D samples (drop NaN and infinity first); binned kernels take aligned counts.
+Every kernel validates its input and raises :class:`~driftpilot.errors.InsufficientDataError`
+or :class:`~driftpilot.errors.InvalidParameterError` with a message naming the argument.
+"""
+
+from __future__ import annotations
+
+from driftpilot.stats._binning import bin_counts, quantile_edges
+from driftpilot.stats._result import TestResult
+from driftpilot.stats.contingency import chi2, ztest
+from driftpilot.stats.correction import CORRECTION_METHODS, adjust_pvalues
+from driftpilot.stats.divergence import hellinger, jensenshannon, kl, psi
+from driftpilot.stats.ecdf import (
+    EcdfDistances,
+    ecdf_distances,
+    energy,
+    wasserstein,
+    wasserstein_norm,
+)
+from driftpilot.stats.edf_tests import anderson, cvm
+from driftpilot.stats.ks import MAX_AUTO_N, ks, ks_pvalue
+from driftpilot.stats.mmd import MMD_MAX_ROWS, mmd
+
+__all__ = [
+    "CORRECTION_METHODS",
+    "MAX_AUTO_N",
+    "MMD_MAX_ROWS",
+    "EcdfDistances",
+    "TestResult",
+    "adjust_pvalues",
+    "anderson",
+    "bin_counts",
+    "chi2",
+    "cvm",
+    "ecdf_distances",
+    "energy",
+    "hellinger",
+    "jensenshannon",
+    "kl",
+    "ks",
+    "ks_pvalue",
+    "mmd",
+    "psi",
+    "quantile_edges",
+    "wasserstein",
+    "wasserstein_norm",
+    "ztest",
+]
