@@ -141,3 +141,12 @@ def test_bin_counts_rejects_bad_values() -> None:
 
 def test_bin_counts_of_nothing() -> None:
     np.testing.assert_array_equal(bin_counts([], [-np.inf, 0.0, np.inf]), [0, 0])
+
+
+def test_quantile_edges_near_the_float_limit_stay_finite_inside() -> None:
+    sample = np.array([1e308, -1e308, 1e308, 5.0])
+    edges = quantile_edges(sample, bins=4)
+    assert edges[0] == -np.inf
+    assert edges[-1] == np.inf
+    assert np.all(np.isfinite(edges[1:-1]))
+    assert bin_counts(sample, edges).sum() == sample.size

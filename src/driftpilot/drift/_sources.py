@@ -23,6 +23,7 @@ from driftpilot._columns import (
 )
 from driftpilot._frames import to_table
 from driftpilot._typing import FloatArray, IntArray
+from driftpilot.drift._sorting import sort_sample
 from driftpilot.errors import IncompatibleProfilesError, InsufficientDataError
 from driftpilot.profile import Baseline, CategoricalSummary, NumericSummary, Profile, TextSummary
 from driftpilot.stats import bin_counts, quantile_edges
@@ -213,7 +214,9 @@ class Source:
         assert self.table is not None
         values = numeric_values(self.table[column], kind, name=column)
         excluded = values.n_missing + values.n_nan + values.n_inf
-        return NumericData(n=values.n, n_excluded=excluded, sorted_values=np.sort(values.values))
+        return NumericData(
+            n=values.n, n_excluded=excluded, sorted_values=sort_sample(values.values)
+        )
 
     def categorical(self, column: str) -> CategoryData:
         if self.profile is not None:

@@ -23,10 +23,10 @@ from driftpilot.drift._selection import TEST_SPECS, TestSpec, default_test, get_
 from driftpilot.drift._sources import Source, open_source
 from driftpilot.drift.report import ColumnDrift, DriftReport, SchemaFinding, Severity
 from driftpilot.errors import (
-    IncompatibleProfilesError,
     InsufficientDataError,
     InvalidParameterError,
     SchemaMismatchError,
+    UnsupportedDataError,
 )
 from driftpilot.stats import CORRECTION_METHODS, adjust_pvalues
 
@@ -82,8 +82,9 @@ def compare(
     schema
         Column kinds that override inference, e.g. ``{"zip": "categorical"}``.
     test, tests
-        A test identifier for every column, or per column (``tests={"age": "psi"}``); the
-        per-column one wins. Default: the rule in :mod:`driftpilot.drift._selection`.
+        A test identifier for every column it can test (``test="ks"`` leaves categorical
+        columns to the default rule), or per column (``tests={"age": "psi"}``), which must
+        fit the column and wins. Default: the rule in :mod:`driftpilot.drift._selection`.
     thresholds
         Per column: the significance level of a p-value test, or the distance at which a
         distance drifts. A :class:`~driftpilot.Baseline` reference supplies its own.
@@ -132,6 +133,8 @@ def compare(
         critical_is_drift=critical_is_drift,
         n_jobs=n_jobs,
     )
+    if test is not None:
+        get_spec(test)
     ref = open_source(reference, name="reference", schema=schema)
     cur = open_source(current, name="current", schema=schema)
     findings: list[SchemaFinding] = []
@@ -142,7 +145,7 @@ def compare(
     _check_threshold_columns(base_thresholds, ref)
 
     def run(name: str) -> Evaluation | SchemaFinding | None:
-        return _evaluate(name, ref, cur, per_column.get(name, test), options, explicit=names)
+        return _evaluate(name, ref, cur, per_column.get(name), test, options, explicit=columns)
 
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
         outcomes = list(pool.map(run, names)) if n_jobs > 1 else [run(n) for n in names]
@@ -290,23 +293,26 @@ def _evaluate(
     name: str,
     ref: Source,
     cur: Source,
-    test: str | None,
+    column_test: str | None,
+    global_test: str | None,
     options: _Options,
     *,
-    explicit: Sequence[str],
+    explicit: Sequence[str] | None,
 ) -> Evaluation | SchemaFinding | None:
     try:
         kind = ref.kind_of(name)
-    except (SchemaMismatchError, InsufficientDataError) as err:
+    except (SchemaMismatchError, UnsupportedDataError) as err:
         return _finding(name, "unsupported_type", str(err))
-    except TypeError as err:
-        return _finding(name, "unsupported_type", str(err))
-    if kind is ColumnType.DATETIME and test is None:
+    # A per-column test must fit the column; the global one applies where it fits.
+    test = column_test
+    if test is None and global_test is not None and kind in get_spec(global_test).kinds:
+        test = global_test
+    if kind is ColumnType.DATETIME and test is None and name not in (explicit or ()):
         return _finding(
             name,
             "not_tested",
-            "Datetime columns are not tested by default (time always moves "
-            "forward); name the column in 'tests' to test it.",
+            "Datetime columns are not tested by default (time always moves forward); "
+            "name the column in 'tests' or 'columns' to test it.",
         )
     try:
         if kind in _CATEGORY_KINDS:
@@ -324,8 +330,6 @@ def _evaluate(
     except InsufficientDataError as err:
         kind_name = "all_missing" if "no valid values" in str(err) else "too_few_values"
         return _finding(name, kind_name, str(err))
-    except IncompatibleProfilesError:
-        raise
 
 
 def _spec_for(

@@ -60,7 +60,15 @@ def quantile_edges(reference: npt.ArrayLike, *, bins: int = 10) -> FloatArray:
     """
     bins = check_int(bins, name="bins", func="quantile_edges", minimum=1)
     sample = as_sample(reference, name="reference", func="quantile_edges")
-    quantiles = np.unique(np.quantile(sample, np.linspace(0.0, 1.0, bins + 1)))
+    probabilities = np.linspace(0.0, 1.0, bins + 1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        raw = np.quantile(sample, probabilities)
+    if not np.all(np.isfinite(raw)):
+        # Interpolating between values near +-1.8e308 overflows; take the nearest order
+        # statistic there instead, which is always finite.
+        bad = ~np.isfinite(raw)
+        raw[bad] = np.quantile(sample, probabilities[bad], method="inverted_cdf")
+    quantiles = np.unique(raw)
     if quantiles.size >= 3:
         edges = quantiles.copy()
         edges[0], edges[-1] = -np.inf, np.inf

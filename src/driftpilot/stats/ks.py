@@ -179,18 +179,27 @@ def ks_pvalue(
 
 
 def _sorted_statistic(reference: FloatArray, current: FloatArray) -> float:
-    """Return ``sup |F_r - F_c|`` of two sorted samples with two binary searches.
+    """Return ``sup |F_r - F_c|`` of two sorted samples with one binary search per value.
 
     ``F_r - F_c`` only jumps up at reference values, so its maximum is reached at one of
-    them, and ``F_c - F_r`` at a current value. At the i-th smallest reference value
-    ``F_r`` is at least ``(i + 1) / n`` and equals it at the last of a run of ties, the
-    value that counts for the maximum; ``F_c`` there is the right-sided rank in the
-    current sample. These are the same divisions scipy makes, so the statistic agrees
-    with ``ks_2samp`` bit for bit, for a third of the cost of merging the two samples.
+    them, and ``F_c - F_r`` at a current value. At the i-th smallest reference value ``F_r``
+    is at least ``(i + 1) / n`` and equals it at the last of a run of ties, the value that
+    counts for the maximum; ``F_c`` there is the right-sided rank of the value in the
+    current sample. Symmetrically at current values. One left-sided search of the reference
+    in the current sample gives both: ``left[i] <= j`` exactly when ``reference[i] <=
+    current[j]``, so a cumulative count of ``left`` is ``n F_r`` at every current value; and
+    the right-sided ranks equal ``left`` unless a value occurs in both samples (checked, with
+    a second search only then). These are the divisions scipy makes, so the statistic agrees
+    with ``ks_2samp`` bit for bit.
     """
     n, m = reference.size, current.size
-    above = np.arange(1, n + 1) / n - np.searchsorted(current, reference, side="right") / m
-    below = np.arange(1, m + 1) / m - np.searchsorted(reference, current, side="right") / n
+    left = np.searchsorted(current, reference, side="left")
+    inside = left < m
+    shared = bool(np.any(current[left[inside]] == reference[inside]))
+    right = np.searchsorted(current, reference, side="right") if shared else left
+    above = np.arange(1, n + 1) / n - right / m
+    reference_at_or_below = np.cumsum(np.bincount(left, minlength=m + 1)[:m])
+    below = np.arange(1, m + 1) / m - reference_at_or_below / n
     return float(max(above.max(), below.max(), 0.0))
 
 

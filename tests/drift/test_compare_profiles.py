@@ -1,0 +1,99 @@
+"""dp.compare with a saved profile or baseline as the reference (and as the current side)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.stats
+
+import driftpilot as dp
+from driftpilot.errors import IncompatibleProfilesError
+
+
+@pytest.fixture(scope="module")
+def data() -> dp.datasets.DriftDataset:
+    return dp.datasets.make_drift_data(20_000, n_numeric=4, n_categorical=2, seed=11)
+
+
+def test_binned_tests_from_a_profile_equal_those_from_the_frame(
+    data: dp.datasets.DriftDataset, tmp_path: Path
+) -> None:
+    path = tmp_path / "reference.json"
+    dp.profile(data.reference).save(path)
+    tests = {"num_0": "psi", "num_1": "chi2", "cat_0": "chi2", "cat_1": "jensenshannon"}
+    from_frame = dp.compare(data.reference, data.current, tests=tests)
+    from_profile = dp.compare(dp.load(path), data.current, tests=tests)
+    for name in tests:
+        exact, saved = from_frame.columns[name], from_profile.columns[name]
+        assert saved.statistic == exact.statistic, name
+        assert saved.p_value == exact.p_value, name
+        assert saved.psi == exact.psi, name
+        assert saved.distribution == exact.distribution, name
+        assert not saved.approximate
+
+
+def test_sketch_statistics_stay_within_their_stated_bound(
+    data: dp.datasets.DriftDataset,
+) -> None:
+    reference = dp.profile(data.reference)
+    for test in ("ks", "wasserstein", "wasserstein_norm"):
+        exact = dp.compare(data.reference, data.current, test=test, columns=["num_0", "num_3"])
+        approx = dp.compare(reference, data.current, test=test, columns=["num_0", "num_3"])
+        for name in ("num_0", "num_3"):
+            column = approx.columns[name]
+            assert column.approximate
+            assert column.error_bound is not None
+            assert abs(column.statistic - exact.columns[name].statistic) <= column.error_bound
+    # The bound is honest but not vacuous for KS: a few percent of the statistic's range.
+    ks_column = dp.compare(reference, data.current, test="ks").columns["num_0"]
+    assert ks_column.error_bound is not None
+    assert ks_column.error_bound < 0.05
+
+
+def test_ks_from_two_profiles_against_scipy(data: dp.datasets.DriftDataset) -> None:
+    reference = dp.profile(data.reference)
+    current = dp.profile(data.current, reference=reference)
+    report = dp.compare(reference, current, test="ks", columns=["num_0", "num_3"])
+    for name in ("num_0", "num_3"):
+        exact = scipy.stats.ks_2samp(
+            data.reference[name].to_numpy(), data.current[name].to_numpy()
+        ).statistic
+        column = report.columns[name]
+        assert column.error_bound is not None
+        assert abs(column.statistic - exact) <= column.error_bound
+        assert column.drifted == (name in data.shifted)
+
+
+def test_current_profile_must_share_the_reference_edges(data: dp.datasets.DriftDataset) -> None:
+    reference = dp.profile(data.reference)
+    standalone = dp.profile(data.current)  # binned on its own quantiles
+    with pytest.raises(IncompatibleProfilesError, match="reference="):
+        dp.compare(reference, standalone, columns=["num_0"])
+    aligned = dp.profile(data.current, reference=reference)
+    report = dp.compare(reference, aligned)
+    assert set(report.drifted_columns) == set(data.shifted)
+
+
+def test_tests_that_need_raw_data_say_so(data: dp.datasets.DriftDataset) -> None:
+    reference = dp.profile(data.reference)
+    with pytest.raises(IncompatibleProfilesError, match="raw data"):
+        dp.compare(reference, data.current, test="anderson", columns=["num_0"])
+
+
+def test_baseline_reference_brings_thresholds_and_target(
+    data: dp.datasets.DriftDataset, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(0)
+    reference = data.reference.append_column("label", [rng.integers(0, 2, 20_000)])
+    current = data.current.append_column("label", [rng.integers(0, 2, 20_000)])
+    baseline = dp.baseline(reference, target="label", thresholds={"num_0": 0.9})
+    path = tmp_path / "baseline.json"
+    baseline.save(path)
+    report = dp.compare(dp.load(path), current)
+    assert report.columns["num_0"].threshold == 0.9
+    assert not report.columns["num_0"].drifted  # the baseline's threshold is lenient
+    assert "label" in report.columns  # target drift is checked too
+    overridden = dp.compare(dp.load(path), current, thresholds={"num_0": 0.1})
+    assert overridden.columns["num_0"].drifted
