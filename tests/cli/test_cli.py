@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -156,3 +157,27 @@ def test_files_sharing_no_columns_are_a_user_mistake(
     result = _run("compare", files["train_csv"], other)
     assert result.exit_code == 2
     assert "share no columns" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["big.csv", "big.parquet", "big.jsonl"])
+def test_large_files_are_read_whole_behind_a_progress_bar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    from rich.console import Console
+
+    from driftpilot.cli import _readers
+
+    table = make_loans(5_000, seed=3)
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        pa_csv.write_csv(table, path)
+    elif name.endswith(".parquet"):
+        pq.write_table(table, path, row_group_size=1_000)
+    else:
+        path.write_text("".join(json.dumps(row) + "\n" for row in table.to_pylist()))
+    monkeypatch.setattr(_readers, "PROGRESS_BYTES", 1)
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    read = _readers.read_input(path, console=console)
+    assert read.num_rows == 5_000
+    assert read.column_names == table.column_names
+    assert "reading big" in console.file.getvalue()

@@ -17,7 +17,15 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from driftpilot.errors import DriftpilotError
 from driftpilot.profile import Baseline, Profile, load_profile
@@ -73,7 +81,7 @@ def _read_parquet(path: Path, console: Console) -> pa.Table:
     if path.stat().st_size < PROGRESS_BYTES or parquet.num_row_groups < 2:
         return parquet.read()
     batches = []
-    with _progress(console) as progress:
+    with _progress(console, MofNCompleteColumn()) as progress:
         task = progress.add_task(f"reading {path.name}", total=parquet.metadata.num_rows)
         for group in range(parquet.num_row_groups):
             table = parquet.read_row_group(group)
@@ -111,17 +119,17 @@ def _progress_file(path: Path, console: Console) -> io.BufferedReader:
     size = path.stat().st_size
     if size < PROGRESS_BYTES:
         return io.BufferedReader(_CountingReader(raw, None, None))
-    progress = _progress(console)
+    progress = _progress(console, DownloadColumn())
     task = progress.add_task(f"reading {path.name}", total=size)
     progress.start()
     return io.BufferedReader(_CountingReader(raw, progress, task), buffer_size=1 << 20)
 
 
-def _progress(console: Console) -> Progress:
+def _progress(console: Console, amount: ProgressColumn) -> Progress:
     return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        DownloadColumn(),
+        amount,
         TimeRemainingColumn(),
         console=console,
         transient=True,

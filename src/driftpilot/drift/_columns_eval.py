@@ -153,16 +153,20 @@ def evaluate_categorical(
     keep = (ref_counts > 0) | (cur_counts > 0)
     categories = [c for c, k in zip(categories, keep.tolist(), strict=True) if k]
     ref_counts, cur_counts = ref_counts[keep], cur_counts[keep]
+    # A canonical order (reference count, then current count, descending; then the label),
+    # so that row order never changes the report. For ztest the "success" category (index
+    # 1) is then the reference's less frequent one, which fixes the sign of z.
+    order = sorted(
+        range(len(categories)),
+        key=lambda i: (-int(ref_counts[i]), -int(cur_counts[i]), str(categories[i])),
+    )
+    categories = [categories[i] for i in order]
+    ref_counts, cur_counts = ref_counts[order], cur_counts[order]
     if spec.name == "ztest" and len(categories) != 2:
         raise InsufficientDataError(
             f"The 'ztest' chosen for column {name!r} needs exactly two categories across both "
             f"sides; the column has {len(categories)}. Use 'chi2' instead."
         )
-    if spec.name == "ztest":
-        # The "success" category is the reference's less frequent one, for a stable sign.
-        order = np.argsort(-ref_counts, kind="stable")
-        ref_counts, cur_counts = ref_counts[order], cur_counts[order]
-        categories = [categories[i] for i in order.tolist()]
     result: TestResult = _COUNT_TESTS[spec.name](ref_counts, cur_counts)
     exact = reference.exact and current.exact
     return Evaluation(
@@ -232,6 +236,10 @@ def _from_cdfs(test: str, reference: NumericData, current: NumericData) -> tuple
 
 def _edge_labels(edges: FloatArray) -> tuple[str, ...]:
     def fmt(value: float) -> str:
-        return "-inf" if value == -np.inf else "inf" if value == np.inf else f"{value:.4g}"
+        if not np.isfinite(value):
+            return "-inf" if value < 0 else "inf"
+        if 1e4 <= abs(value) < 1e12:
+            return f"{value:.0f}"  # 19400 reads better than 1.94e+04 on an axis
+        return f"{value:.4g}"
 
     return tuple(f"[{fmt(lo)}, {fmt(hi)})" for lo, hi in pairwise(edges))
