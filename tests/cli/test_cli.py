@@ -181,3 +181,17 @@ def test_large_files_are_read_whole_behind_a_progress_bar(
     assert read.num_rows == 5_000
     assert read.column_names == table.column_names
     assert "reading big" in console.file.getvalue()
+
+
+def test_multivariate_option(files: dict[str, Path]) -> None:
+    result = _run(
+        "compare", files["train_csv"], files["prod_parquet"], "-f", "json",
+        "--multivariate", "age,income",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    joint = json.loads(result.stdout)["multivariate"]
+    assert joint["columns"] == ["age", "income"]
+    assert joint["drifted"] is True
+    bad = _run("compare", files["train_csv"], files["prod_parquet"], "--multivariate", ",")
+    assert bad.exit_code == 2
+    assert "--multivariate" in bad.stderr

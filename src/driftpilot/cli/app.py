@@ -160,6 +160,10 @@ def compare(
     ] = None,
     bins: Annotated[int, typer.Option(help="Quantile bins per numeric column.")] = 10,
     correction: Annotated[str, typer.Option(help="fdr_bh, holm, bonferroni or none.")] = "fdr_bh",
+    multivariate: Annotated[
+        str | None,
+        typer.Option(help="Also test these numeric columns jointly (MMD): COL,COL,... or all."),
+    ] = None,
     fail_on_drift: Annotated[
         bool, typer.Option("--fail-on-drift", help="Exit with code 1 when the dataset drifts.")
     ] = False,
@@ -177,6 +181,7 @@ def compare(
             thresholds=thresholds,
             bins=bins,
             correction=None if correction.lower() == "none" else correction,
+            multivariate=_multivariate(multivariate),
         )
     if output_format is OutputFormat.json:
         _emit(report.to_json(), output)
@@ -191,6 +196,19 @@ def compare(
         stderr.print(f"Wrote the {output_format.value} report to [bold]{output}[/]")
     if fail_on_drift and report.dataset_drift:
         raise typer.Exit(EXIT_DRIFT)
+
+
+def _multivariate(value: str | None) -> list[str] | bool:
+    if value is None:
+        return False
+    if value.strip().lower() == "all":
+        return True
+    columns = [c.strip() for c in value.split(",") if c.strip()]
+    if not columns:
+        raise InvalidParameterError(
+            f"The '--multivariate' option takes COL,COL,... or 'all'. Got {value!r} instead."
+        )
+    return columns
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -6,6 +6,7 @@ from driftpilot.drift.report import (
     BinnedDistribution,
     ColumnDrift,
     DriftReport,
+    MultivariateDrift,
     SchemaFinding,
 )
 
@@ -14,6 +15,7 @@ __all__ = [
     "BinnedDistribution",
     "ColumnDrift",
     "DriftReport",
+    "MultivariateDrift",
     "SchemaFinding",
     "compare",
 ]

@@ -129,7 +129,18 @@ def render_table(report: DriftReport) -> RenderableType:
         ]
         rows.append(cells)
     table = _FittedTable(headers, rows)
-    parts: list[RenderableType] = [_verdict(report), Text(), table]
+    parts: list[RenderableType] = [_verdict(report)]
+    if report.multivariate is not None:
+        joint = report.multivariate
+        line = Text(f"Multivariate mmd over {len(joint.columns)} columns: p-value ")
+        line.append(format_p_value(joint.p_value))
+        line.append(" \u2014 ")
+        if joint.drifted:
+            line.append("drifted", style="bold red")
+        else:
+            line.append("stable", style="green")
+        parts.append(line)
+    parts += [Text(), table]
     if any(column.approximate for column in report.columns.values()):
         parts.append(Text("\u2248 approximate statistic (from a sketch)", style="dim"))
     if report.findings:

@@ -9,41 +9,29 @@ report instead of errors, so one broken column never hides the others.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
-
-import numpy as np
 
 from driftpilot._columns import ColumnType
 from driftpilot.drift._columns_eval import Evaluation, evaluate_categorical, evaluate_numeric
+from driftpilot.drift._multivariate import evaluate_multivariate
+from driftpilot.drift._options import Options, positive_int, validate_options
 from driftpilot.drift._selection import TEST_SPECS, TestSpec, default_test, get_spec
 from driftpilot.drift._sources import Source, open_source
-from driftpilot.drift.report import ColumnDrift, DriftReport, SchemaFinding, Severity
+from driftpilot.drift._verdict import judge
+from driftpilot.drift.report import DriftReport, SchemaFinding
 from driftpilot.errors import (
     InsufficientDataError,
     InvalidParameterError,
     SchemaMismatchError,
     UnsupportedDataError,
 )
-from driftpilot.stats import CORRECTION_METHODS, adjust_pvalues
 
 __all__ = ["compare"]
 
 _CATEGORY_KINDS = (ColumnType.CATEGORICAL, ColumnType.BOOLEAN)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Options:
-    alpha: float
-    correction: str | None
-    drift_share: float
-    critical_is_drift: bool
-    severity_thresholds: tuple[float, float]
-    small_sample: int
-    bins: int
 
 
 def compare(
@@ -63,6 +51,10 @@ def compare(
     severity_thresholds: tuple[float, float] = (0.1, 0.25),
     small_sample: int = 1000,
     n_jobs: int = 2,
+    multivariate: Sequence[str] | bool = False,
+    mmd_max_rows: int = 1000,
+    mmd_permutations: int = 500,
+    seed: int = 0,
 ) -> DriftReport:
     """Compare ``current`` data with ``reference`` data, column by column.
 
@@ -105,6 +97,13 @@ def compare(
         Reference sizes up to this use p-value tests by default, larger ones distances.
     n_jobs
         Threads used to test columns in parallel (sorting and counting release the GIL).
+    multivariate
+        Also test these numeric columns jointly with MMD (``True``: every numeric column
+        both sides share), see :mod:`driftpilot.drift._multivariate`. Needs raw data on
+        both sides. A drifted multivariate test makes the dataset drift.
+    mmd_max_rows, mmd_permutations, seed
+        Rows per side the MMD test runs on (a seeded subsample beyond that), its number of
+        permutations, and the seed of both.
 
     Returns
     -------
@@ -123,7 +122,7 @@ def compare(
     >>> report.columns["plan"].test, report.columns["plan"].drifted
     ('chi2', False)
     """
-    options = _validate_options(
+    options = validate_options(
         alpha=alpha,
         correction=correction,
         drift_share=drift_share,
@@ -155,62 +154,29 @@ def compare(
             findings.append(outcome)
         elif outcome is not None:
             evaluations.append(outcome)
-    return _judge(evaluations, findings, base_thresholds, options, ref.n_rows, cur.n_rows)
-
-
-def _validate_options(
-    *,
-    alpha: float,
-    correction: str | None,
-    drift_share: float,
-    severity_thresholds: tuple[float, float],
-    small_sample: int,
-    bins: int,
-    critical_is_drift: bool,
-    n_jobs: int,
-) -> _Options:
-    if not 0 < alpha < 1:
-        raise InvalidParameterError(
-            f"The 'alpha' parameter of compare must be in (0, 1). Got {alpha!r} instead."
+    joint = None
+    if multivariate is not False:
+        joint_columns = (
+            [e.name for e in evaluations if e.kind is ColumnType.NUMERIC]
+            if multivariate is True
+            else list(multivariate)
         )
-    if correction is not None and correction not in CORRECTION_METHODS:
-        allowed = ", ".join(CORRECTION_METHODS)
-        raise InvalidParameterError(
-            f"The 'correction' parameter of compare must be one of {allowed} or None. "
-            f"Got {correction!r} instead."
+        joint = evaluate_multivariate(
+            joint_columns,
+            ref,
+            cur,
+            alpha=options.alpha,
+            max_rows=positive_int(mmd_max_rows, "mmd_max_rows", minimum=2),
+            n_permutations=positive_int(mmd_permutations, "mmd_permutations", minimum=1),
+            seed=seed,
         )
-    if not 0 < drift_share <= 1:
-        raise InvalidParameterError(
-            f"The 'drift_share' parameter of compare must be in (0, 1]. Got {drift_share!r} "
-            "instead."
-        )
-    warning, critical = severity_thresholds
-    if not 0 <= warning <= critical:
-        raise InvalidParameterError(
-            "The 'severity_thresholds' parameter of compare must be (warning, critical) with "
-            f"0 <= warning <= critical. Got {severity_thresholds!r} instead."
-        )
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-        raise InvalidParameterError(
-            f"The 'bins' parameter of compare must be an integer >= 1. Got {bins!r} instead."
-        )
-    if isinstance(small_sample, bool) or not isinstance(small_sample, int) or small_sample < 0:
-        raise InvalidParameterError(
-            "The 'small_sample' parameter of compare must be an integer >= 0. "
-            f"Got {small_sample!r} instead."
-        )
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise InvalidParameterError(
-            f"The 'n_jobs' parameter of compare must be an integer >= 1. Got {n_jobs!r} instead."
-        )
-    return _Options(
-        alpha=float(alpha),
-        correction=correction,
-        drift_share=float(drift_share),
-        critical_is_drift=bool(critical_is_drift),
-        severity_thresholds=(float(warning), float(critical)),
-        small_sample=small_sample,
-        bins=bins,
+    report = judge(evaluations, findings, base_thresholds, options, ref.n_rows, cur.n_rows)
+    if joint is None:
+        return report
+    return replace(
+        report,
+        multivariate=joint,
+        dataset_drift=report.dataset_drift or joint.drifted,
     )
 
 
@@ -295,7 +261,7 @@ def _evaluate(
     cur: Source,
     column_test: str | None,
     global_test: str | None,
-    options: _Options,
+    options: Options,
     *,
     explicit: Sequence[str] | None,
 ) -> Evaluation | SchemaFinding | None:
@@ -338,7 +304,7 @@ def _spec_for(
     test: str | None,
     n_reference: int,
     n_categories: int,
-    options: _Options,
+    options: Options,
 ) -> TestSpec:
     chosen = test or default_test(
         kind, n_reference=n_reference, n_categories=n_categories, small_sample=options.small_sample
@@ -352,88 +318,3 @@ def _spec_for(
             + "."
         )
     return spec
-
-
-def _judge(
-    evaluations: list[Evaluation],
-    findings: list[SchemaFinding],
-    thresholds: Mapping[str, float],
-    options: _Options,
-    n_reference: int,
-    n_current: int,
-) -> DriftReport:
-    p_tests = [e for e in evaluations if e.test.judged_by == "p_value"]
-    raw = np.asarray([e.p_value for e in p_tests], dtype=np.float64)
-    adjusted = raw if options.correction is None else adjust_pvalues(raw, method=options.correction)
-    adjusted_by_name = {e.name: float(p) for e, p in zip(p_tests, adjusted, strict=True)}
-    columns: dict[str, ColumnDrift] = {}
-    for e in evaluations:
-        threshold = thresholds.get(e.name)
-        if threshold is None:
-            threshold = (
-                options.alpha if e.test.default_threshold is None else e.test.default_threshold
-            )
-        if e.test.judged_by == "p_value":
-            p_adj: float | None = adjusted_by_name[e.name]
-            assert p_adj is not None
-            drifted = p_adj < threshold
-        else:
-            p_adj = None
-            drifted = e.statistic >= threshold
-        severity = _severity(e.psi, options.severity_thresholds)
-        columns[e.name] = ColumnDrift(
-            name=e.name,
-            type=e.kind.value,
-            test=e.test.name,
-            statistic=_finite(e.statistic),
-            p_value=e.p_value,
-            p_value_adjusted=p_adj,
-            threshold=float(threshold),
-            drifted=bool(drifted),
-            severity=severity,
-            psi=_finite(e.psi),
-            n_reference=e.n_reference,
-            n_current=e.n_current,
-            n_excluded_reference=e.n_excluded_reference,
-            n_excluded_current=e.n_excluded_current,
-            approximate=e.approximate,
-            error_bound=e.error_bound,
-            distribution=e.distribution,
-        )
-    n_drifted = sum(c.drifted for c in columns.values())
-    share = n_drifted / len(columns) if columns else 0.0
-    any_critical = any(c.drifted and c.severity == "critical" for c in columns.values())
-    dataset_drift = bool(columns) and (
-        share >= options.drift_share or (options.critical_is_drift and any_critical)
-    )
-    return DriftReport(
-        dataset_drift=dataset_drift,
-        share_drifted=share,
-        n_reference=n_reference,
-        n_current=n_current,
-        columns=columns,
-        findings=tuple(findings),
-        options={
-            "alpha": options.alpha,
-            "correction": options.correction,
-            "drift_share": options.drift_share,
-            "critical_is_drift": options.critical_is_drift,
-            "severity_thresholds": list(options.severity_thresholds),
-            "small_sample": options.small_sample,
-            "bins": options.bins,
-        },
-    )
-
-
-def _severity(psi: float, thresholds: tuple[float, float]) -> Severity:
-    warning, critical = thresholds
-    if psi >= critical:
-        return "critical"
-    return "warning" if psi >= warning else "none"
-
-
-def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        # Kernels never return NaN; an infinite distance (e.g. KL) is capped for JSON.
-        return float(np.finfo(np.float64).max) if value > 0 else 0.0
-    return float(value)

@@ -21,6 +21,7 @@ __all__ = [
     "ColumnDrift",
     "DriftReport",
     "FindingKind",
+    "MultivariateDrift",
     "SchemaFinding",
     "Severity",
 ]
@@ -118,6 +119,50 @@ class ColumnDrift:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MultivariateDrift:
+    """The verdict of one test over several numeric columns at once (MMD).
+
+    ``n_reference``/``n_current`` count the complete rows, ``n_used_*`` the rows the test
+    ran on after subsampling, ``n_excluded_*`` the rows left out for a missing or
+    non-finite value. ``drifted`` is ``p_value < threshold``.
+    """
+
+    columns: tuple[str, ...]
+    test: str
+    statistic: float
+    p_value: float
+    threshold: float
+    drifted: bool
+    n_reference: int
+    n_current: int
+    n_used_reference: int
+    n_used_current: int
+    n_excluded_reference: int
+    n_excluded_current: int
+    bandwidth: float
+    n_permutations: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict."""
+        return {
+            "columns": list(self.columns),
+            "test": self.test,
+            "statistic": self.statistic,
+            "p_value": self.p_value,
+            "threshold": self.threshold,
+            "drifted": self.drifted,
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "n_used_reference": self.n_used_reference,
+            "n_used_current": self.n_used_current,
+            "n_excluded_reference": self.n_excluded_reference,
+            "n_excluded_current": self.n_excluded_current,
+            "bandwidth": self.bandwidth,
+            "n_permutations": self.n_permutations,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SchemaFinding:
     """Something about a column that kept it out of testing, or that changed shape."""
 
@@ -136,7 +181,7 @@ class DriftReport:
 
     ``dataset_drift`` is true when ``share_drifted >= options["drift_share"]``, or, when
     ``options["critical_is_drift"]`` is true, when any drifted column's severity is
-    ``critical``.
+    ``critical``, or when the ``multivariate`` test (if asked for) drifted.
     ``share_drifted`` is the share of tested columns that drifted (0 when none was tested).
     """
 
@@ -147,6 +192,7 @@ class DriftReport:
     columns: Mapping[str, ColumnDrift]
     findings: tuple[SchemaFinding, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    multivariate: MultivariateDrift | None = None
 
     def __post_init__(self) -> None:
         # Frozen all the way down: nobody edits a report after the fact.
@@ -168,6 +214,7 @@ class DriftReport:
             "columns": {name: column.to_dict() for name, column in self.columns.items()},
             "findings": [finding.to_dict() for finding in self.findings],
             "options": dict(self.options),
+            "multivariate": None if self.multivariate is None else self.multivariate.to_dict(),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:
