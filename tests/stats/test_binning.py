@@ -150,3 +150,10 @@ def test_quantile_edges_near_the_float_limit_stay_finite_inside() -> None:
     assert edges[-1] == np.inf
     assert np.all(np.isfinite(edges[1:-1]))
     assert bin_counts(sample, edges).sum() == sample.size
+
+
+def test_degenerate_edges_at_the_largest_float() -> None:
+    top = np.finfo(np.float64).max
+    edges = quantile_edges(np.array([top, top, top]), bins=3)
+    assert edges.tolist() == [-np.inf, top, np.inf]
+    assert bin_counts(np.array([top]), edges).tolist() == [0, 1]

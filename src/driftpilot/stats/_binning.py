@@ -73,7 +73,8 @@ def quantile_edges(reference: npt.ArrayLike, *, bins: int = 10) -> FloatArray:
         edges = quantiles.copy()
         edges[0], edges[-1] = -np.inf, np.inf
         return edges
-    above = np.nextafter(quantiles, np.inf)
+    with np.errstate(over="ignore"):  # the largest float's successor is inf: the last edge
+        above = np.nextafter(quantiles, np.inf)
     inner = np.column_stack((quantiles, above)).ravel()
     return np.unique(np.concatenate(([-np.inf], inner, [np.inf])))
 
