@@ -65,19 +65,9 @@ def validate_options(
             "The 'severity_thresholds' parameter of compare must be (warning, critical) with "
             f"0 <= warning <= critical. Got {severity_thresholds!r} instead."
         )
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-        raise InvalidParameterError(
-            f"The 'bins' parameter of compare must be an integer >= 1. Got {bins!r} instead."
-        )
-    if isinstance(small_sample, bool) or not isinstance(small_sample, int) or small_sample < 0:
-        raise InvalidParameterError(
-            "The 'small_sample' parameter of compare must be an integer >= 0. "
-            f"Got {small_sample!r} instead."
-        )
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs < 1:
-        raise InvalidParameterError(
-            f"The 'n_jobs' parameter of compare must be an integer >= 1. Got {n_jobs!r} instead."
-        )
+    positive_int(bins, "bins", minimum=1)
+    positive_int(small_sample, "small_sample", minimum=0)
+    positive_int(n_jobs, "n_jobs", minimum=1)
     return Options(
         alpha=float(alpha),
         correction=correction,
