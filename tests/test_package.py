@@ -17,6 +17,9 @@ PACKAGES = [
     "driftpilot.profile",
     "driftpilot.drift",
     "driftpilot.errors",
+    "driftpilot.store",
+    "driftpilot.server",
+    "driftpilot.server.schemas",
 ]
 
 
@@ -49,7 +52,7 @@ def test_errors_share_one_root_and_keep_builtin_bases() -> None:
         error = getattr(errors, name)
         assert issubclass(error, errors.DriftpilotError)
         if error is not errors.DriftpilotError:
-            assert issubclass(error, ValueError | TypeError)
+            assert issubclass(error, ValueError | TypeError | LookupError | PermissionError)
     codes = [getattr(errors, n).code for n in errors.__all__]
     assert len(codes) == len(set(codes))
 

@@ -6,6 +6,7 @@ False
 """
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
 from driftpilot import datasets
 from driftpilot._columns import ColumnType
@@ -34,3 +35,12 @@ __all__ = [
     "load",
     "profile",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load the SDK clients on first use: ``import driftpilot`` stays free of httpx."""
+    if name in ("AsyncClient", "Client"):
+        from driftpilot import ingest
+
+        return getattr(ingest, name)
+    raise AttributeError(f"module 'driftpilot' has no attribute {name!r}")

@@ -9,7 +9,19 @@ specialises, so ``except ValueError`` keeps working for callers that do not know
     ├── SchemaMismatchError (ValueError)       columns or types that do not fit together
     ├── IncompatibleProfilesError (ValueError) profiles built with different configurations
     ├── UnsupportedDataError (TypeError)       an input object of a kind we cannot read
-    └── ProfileFormatError (ValueError)        a saved profile that cannot be read back
+    ├── ProfileFormatError (ValueError)        a saved profile that cannot be read back
+    ├── RequestFormatError (ValueError)        an HTTP request body that is not JSON or not of
+    │                                          the documented shape
+    ├── PayloadTooLargeError (ValueError)      an HTTP request body over the size limit
+    ├── ConflictError (ValueError)             a resource that already exists
+    ├── NotFoundError (LookupError)            a model, version, key or baseline that does not
+    │                                          exist
+    └── AuthError (PermissionError)            a missing, unknown or revoked API key
+        └── ForbiddenError                     a valid API key without the scope a route needs
+
+The service maps each ``code`` to one HTTP status (``driftpilot.server``): 404 for
+``not_found``, 409 for ``conflict``, 401 for ``unauthorized``, 403 for ``forbidden``, 413 for
+``payload_too_large``, 400 for ``malformed_request`` and 422 for every other error.
 
 Messages name the parameter, the constraint and the value received, with a hint where one
 helps: "The 'bins' parameter of psi must be an integer >= 1. Got 0 instead."
@@ -18,11 +30,17 @@ helps: "The 'bins' parameter of psi must be an integer >= 1. Got 0 instead."
 from __future__ import annotations
 
 __all__ = [
+    "AuthError",
+    "ConflictError",
     "DriftpilotError",
+    "ForbiddenError",
     "IncompatibleProfilesError",
     "InsufficientDataError",
     "InvalidParameterError",
+    "NotFoundError",
+    "PayloadTooLargeError",
     "ProfileFormatError",
+    "RequestFormatError",
     "SchemaMismatchError",
     "UnsupportedDataError",
 ]
@@ -31,7 +49,7 @@ __all__ = [
 class DriftpilotError(Exception):
     """Root of every error driftpilot raises on purpose."""
 
-    #: Stable machine-readable code, used by the CLI and (later) the HTTP error object.
+    #: Stable machine-readable code, used by the CLI and the HTTP error object.
     code: str = "driftpilot_error"
 
 
@@ -69,3 +87,39 @@ class ProfileFormatError(DriftpilotError, ValueError):
     """A saved profile or baseline is malformed or of an unknown format version."""
 
     code = "profile_format"
+
+
+class RequestFormatError(DriftpilotError, ValueError):
+    """An HTTP request body is not valid JSON or not of the documented shape."""
+
+    code = "malformed_request"
+
+
+class PayloadTooLargeError(DriftpilotError, ValueError):
+    """An HTTP request body is larger than the configured limit."""
+
+    code = "payload_too_large"
+
+
+class ConflictError(DriftpilotError, ValueError):
+    """A resource (a model, a model version) already exists."""
+
+    code = "conflict"
+
+
+class NotFoundError(DriftpilotError, LookupError):
+    """A model, model version, baseline or API key does not exist."""
+
+    code = "not_found"
+
+
+class AuthError(DriftpilotError, PermissionError):
+    """No API key, or one that is unknown or revoked."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(AuthError):
+    """A valid API key that lacks the scope the action needs."""
+
+    code = "forbidden"

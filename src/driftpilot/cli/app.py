@@ -225,13 +225,23 @@ def demo(
         "driftpilot-demo"
     ),
     rows: Annotated[int, typer.Option(help="Rows in each synthetic data set.")] = 50_000,
+    service: Annotated[
+        bool, typer.Option(help="Also run the service part (serve, SDK, middleware).")
+    ] = True,
+    keep_serving: Annotated[
+        bool, typer.Option(help="Keep the demo's service running at the end (Ctrl-C stops it).")
+    ] = False,
 ) -> None:
-    """Profile a synthetic loan data set, compare a drifted copy, write an HTML report."""
+    """Profile, compare and report on synthetic loan data; then log live traffic to the service."""
     from driftpilot.cli.demo import run_demo
 
-    run_demo(out, rows=rows, console=stdout)
+    run_demo(out, rows=rows, console=stdout, service=service, keep_serving=keep_serving)
 
 
 def main() -> None:
     """Entry point of the ``driftpilot`` script."""
     app()
+
+
+# The service's commands (serve, db, keys) live in their own module and register on `app`.
+from driftpilot.cli import service as _service  # noqa: E402, F401

@@ -16,8 +16,13 @@ from driftpilot.profile import baseline, load_profile
 __all__ = ["run_demo"]
 
 
-def run_demo(out: Path, *, rows: int, console: Console) -> None:
-    """Generate data, save a baseline, compare a drifted copy, write the HTML report."""
+def run_demo(
+    out: Path, *, rows: int, console: Console, service: bool = True, keep_serving: bool = False
+) -> None:
+    """Generate data, save a baseline, compare a drifted copy, write the HTML report.
+
+    Then, with ``service``, run the service half (:mod:`driftpilot.cli.demo_service`).
+    """
     out.mkdir(parents=True, exist_ok=True)
     console.print(Panel.fit("driftpilot demo: is production still like training?"))
     started = time.perf_counter()
@@ -54,4 +59,16 @@ def run_demo(out: Path, *, rows: int, console: Console) -> None:
     console.print(f"5. HTML report: [bold]{html_path.resolve()}[/]")
     console.print(f"   JSON report: [bold]{json_path.resolve()}[/]")
     console.print(f"   Try: driftpilot compare {baseline_path} {out / 'production.parquet'}")
+    if service:
+        from driftpilot.cli.demo_service import run_service_demo
+
+        console.print()
+        run_service_demo(
+            out,
+            training=training,
+            production=production,
+            baseline_path=baseline_path,
+            console=console,
+            keep_serving=keep_serving,
+        )
     console.print(f"Done in {time.perf_counter() - started:.1f} s.")

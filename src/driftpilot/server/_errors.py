@@ -1,0 +1,95 @@
+"""One place that turns errors into HTTP responses with the error object.
+
+``{"error": {"code": str, "message": str, "details": ...}}`` for every error: ours (by
+``code``, table below), FastAPI's validation errors (422, naming the field path; a body that
+is not JSON is 400), Starlette's HTTP errors (unknown route 404, wrong method 405), and
+anything else (500, ``internal_error``: always a bug, logged with its traceback).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from driftpilot.errors import AuthError, DriftpilotError
+
+__all__ = ["STATUS", "error_response", "install_error_handlers"]
+
+logger = logging.getLogger("driftpilot.server")
+
+#: HTTP status of each error code; every other DriftpilotError is 422.
+STATUS = {
+    "not_found": 404,
+    "conflict": 409,
+    "unauthorized": 401,
+    "forbidden": 403,
+    "payload_too_large": 413,
+    "malformed_request": 400,
+}
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    """Return a response carrying the error object."""
+    body = {"error": {"code": code, "message": message, "details": details}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _driftpilot_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DriftpilotError)
+    status = STATUS.get(exc.code, 422)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    details = getattr(exc, "details", None)
+    return error_response(status, exc.code, str(exc), details, headers)
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {
+            "field": ".".join(str(part) for part in error.get("loc", ())),
+            "message": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors()
+    ]
+    if any(p["type"] == "json_invalid" for p in problems):
+        return error_response(400, "malformed_request", "The request body is not valid JSON.")
+    first = problems[0] if problems else {"field": "request", "message": "invalid"}
+    more = f" ({len(problems) - 1} more problems in details)" if len(problems) > 1 else ""
+    message = f"{first['field']}: {first['message']}{more}"
+    return error_response(422, "validation_error", message, problems)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return error_response(
+        500, "internal_error", "The server failed to handle the request; this is a bug."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(DriftpilotError, _driftpilot_error)
+    app.add_exception_handler(AuthError, _driftpilot_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,118 @@
+"""``create_app(settings)``: the FastAPI application of ``driftpilot serve``.
+
+At start (the lifespan) it migrates the database (``migrate_on_start``) and starts the
+maintenance loop: every ``maintenance_seconds`` it joins labels whose events arrived in a
+race between replicas and compacts buckets with several partial profiles. Both are safe to
+run on every replica at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.utils import get_openapi
+
+from driftpilot import __version__
+from driftpilot.profile import ProfileConfig
+from driftpilot.server._errors import install_error_handlers
+from driftpilot.server._limits import BodyLimit
+from driftpilot.server.routers import baselines, health, ingest, keys, models, queries
+from driftpilot.server.schemas import EventsBatch, LabelsBatch
+from driftpilot.server.settings import Settings
+from driftpilot.store import Store
+
+__all__ = ["create_app", "store_for"]
+
+logger = logging.getLogger("driftpilot.server")
+
+
+def store_for(settings: Settings) -> Store:
+    """Return the store the settings describe (the database is not touched yet)."""
+    return Store.from_url(
+        settings.database_url,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        config=ProfileConfig(
+            kll_k=settings.profile_kll_k, category_cap=settings.profile_category_cap
+        ),
+        bucket_seconds=settings.bucket_seconds,
+    )
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
+    """Return the application for ``settings`` (read from the environment if omitted)."""
+    settings = settings if settings is not None else Settings()
+    store = store if store is not None else store_for(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await run_in_threadpool(store.upgrade)
+            if settings.auth and not await run_in_threadpool(store.keys.list_keys):
+                logger.warning(
+                    "No API keys yet, so every /v1 request will get 401. Create one with "
+                    "'driftpilot keys create --scope admin'."
+                )
+        task = None
+        if settings.maintenance_seconds > 0:
+            task = asyncio.create_task(_maintain(store, settings.maintenance_seconds))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            store.close()
+
+    app = FastAPI(
+        title="driftpilot",
+        version=__version__,
+        summary="Log predictions and labels; monitor models from mergeable profiles.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for module in (models, baselines, ingest, queries, keys):
+        app.include_router(module.router, prefix="/v1")
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
+    )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """Build the OpenAPI document once, adding the batch bodies routes read themselves."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title, version=app.version, summary=app.summary, routes=app.routes
+        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in (EventsBatch, LabelsBatch):
+            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            schemas[model.__name__] = schema
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+async def _maintain(store: Store, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            joined = await run_in_threadpool(store.labels.join_pending)
+            removed = await run_in_threadpool(store.profiles.compact)
+        except sa.exc.SQLAlchemyError:
+            logger.exception("maintenance failed; retrying in %s s", every)
+            continue
+        if joined or removed:
+            logger.info("maintenance: joined %d labels, compacted %d partials", joined, removed)

@@ -1,0 +1,97 @@
+"""Models and their versions (``admin`` to change, ``read`` to look)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
+
+from driftpilot.server.deps import StoreDep, require
+from driftpilot.server.routers._common import ERRORS
+from driftpilot.server.schemas import (
+    FeatureSchemaBody,
+    ModelCreate,
+    ModelList,
+    ModelOut,
+    VersionCreate,
+    VersionList,
+    VersionOut,
+)
+from driftpilot.store import FeatureSchema, ModelRecord, Scope, VersionRecord, from_us
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["models"], responses=ERRORS)
+ADMIN, READ = require(Scope.ADMIN), require(Scope.READ)
+
+
+def model_out(record: ModelRecord) -> ModelOut:
+    """Return a model as its response body."""
+    schema = record.feature_schema
+    return ModelOut(
+        name=record.name,
+        task=record.task,
+        feature_schema=None
+        if schema is None
+        else FeatureSchemaBody.model_validate(schema.to_dict()),
+        created_at=from_us(record.created_at),
+    )
+
+
+def version_out(record: VersionRecord) -> VersionOut:
+    """Return a version as its response body."""
+    return VersionOut(
+        version=record.version,
+        created_at=from_us(record.created_at),
+        baseline_id=record.baseline_id,
+    )
+
+
+@router.post("/models", status_code=201, dependencies=[ADMIN])
+async def create_model(body: ModelCreate, store: StoreDep) -> ModelOut:
+    """Create a model: its name, task and (optionally) the declared feature schema."""
+    schema = (
+        None if body.feature_schema is None
+        else FeatureSchema.from_dict(body.feature_schema.model_dump())
+    )  # fmt: skip
+    record = await run_in_threadpool(store.models.create_model, body.name, body.task, schema)
+    return model_out(record)
+
+
+@router.get("/models", dependencies=[READ])
+async def list_models(store: StoreDep) -> ModelList:
+    """List every model."""
+    return ModelList(
+        items=[model_out(m) for m in await run_in_threadpool(store.models.list_models)]
+    )
+
+
+@router.get("/models/{model}", dependencies=[READ])
+async def get_model(model: str, store: StoreDep) -> ModelOut:
+    """Return one model."""
+    return model_out(await run_in_threadpool(store.models.get_model, model))
+
+
+@router.delete("/models/{model}", status_code=204, dependencies=[ADMIN])
+async def delete_model(
+    model: str,
+    store: StoreDep,
+    confirm: Annotated[str | None, Query(description="The model's name again.")] = None,
+) -> Response:
+    """Delete a model and all its data (events, labels, baselines, profiles)."""
+    await run_in_threadpool(lambda: store.models.delete_model(model, confirm=confirm))
+    return Response(status_code=204)
+
+
+@router.post("/models/{model}/versions", status_code=201, dependencies=[ADMIN])
+async def create_version(model: str, body: VersionCreate, store: StoreDep) -> VersionOut:
+    """Register a model version (events also register the versions they name)."""
+    return version_out(await run_in_threadpool(store.models.create_version, model, body.version))
+
+
+@router.get("/models/{model}/versions", dependencies=[READ])
+async def list_versions(model: str, store: StoreDep) -> VersionList:
+    """List a model's versions, oldest first."""
+    versions = await run_in_threadpool(store.models.list_versions, model)
+    return VersionList(items=[version_out(v) for v in versions])

@@ -1,0 +1,248 @@
+"""Reading events and labels back: pages, streamed exports, window profiles (``read``)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Annotated, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from fastapi import APIRouter, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import AwareDatetime
+
+from driftpilot.errors import InvalidParameterError
+from driftpilot.server._json import JSONBytes, dumps
+from driftpilot.server.deps import StoreDep, require
+from driftpilot.server.routers._common import ERRORS, to_micros
+from driftpilot.server.schemas import EventPage, LabelPage, WindowProfileOut
+from driftpilot.store import EventRecord, LabelRecord, Scope, WindowProfile, to_iso
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["queries"], responses=ERRORS, dependencies=[require(Scope.READ)])
+
+Start = Annotated[AwareDatetime | None, Query(description="Inclusive, ISO-8601 with timezone.")]
+End = Annotated[AwareDatetime | None, Query(description="Exclusive, ISO-8601 with timezone.")]
+Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
+Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of a page.")]
+
+
+class ExportFormat(StrEnum):
+    """File format of an export."""
+
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+def _window(
+    start: AwareDatetime | None, end: AwareDatetime | None
+) -> tuple[int | None, int | None]:
+    low, high = to_micros(start), to_micros(end)
+    if low is not None and high is not None and low >= high:
+        raise InvalidParameterError(
+            f"The 'start' parameter must be before 'end'. Got start={start} and end={end}."
+        )
+    return low, high
+
+
+def event_json(record: EventRecord) -> dict[str, Any]:
+    """Return an event as its JSON object."""
+    return {
+        "event_id": record.event_id,
+        "timestamp": to_iso(record.timestamp),
+        "model_version": record.model_version,
+        "features": record.features,
+        "prediction": record.prediction,
+        "scores": record.scores,
+        "latency_ms": record.latency_ms,
+        "segment": record.segment,
+        "quality_flags": list(record.quality_flags),
+        "received_at": to_iso(record.received_at),
+        "label": record.label,
+        "label_timestamp": None
+        if record.label_timestamp is None
+        else to_iso(record.label_timestamp),
+    }
+
+
+def label_json(record: LabelRecord) -> dict[str, Any]:
+    """Return a label as its JSON object."""
+    return {
+        "event_id": record.event_id,
+        "value": record.value,
+        "timestamp": to_iso(record.timestamp),
+        "received_at": to_iso(record.received_at),
+        "joined_at": None if record.joined_at is None else to_iso(record.joined_at),
+    }
+
+
+@router.get("/models/{model}/events", response_model=EventPage)
+async def list_events(
+    model: str, store: StoreDep, start: Start = None, end: End = None, limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:  # fmt: skip
+    """Page through events with ``start <= timestamp < end``, oldest first."""
+    low, high = _window(start, end)
+    page = await run_in_threadpool(
+        lambda: store.events.page(model, start=low, end=high, limit=limit, cursor=cursor)
+    )
+    items = [event_json(r) for r in page.items]
+    return JSONBytes(dumps({"items": items, "next_cursor": page.next_cursor}))
+
+
+@router.get("/models/{model}/labels", response_model=LabelPage)
+async def list_labels(
+    model: str, store: StoreDep, start: Start = None, end: End = None, limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:  # fmt: skip
+    """Page through labels with ``start <= timestamp < end`` (the label's time), oldest first."""
+    low, high = _window(start, end)
+    page = await run_in_threadpool(
+        lambda: store.labels.page(model, start=low, end=high, limit=limit, cursor=cursor)
+    )
+    items = [label_json(r) for r in page.items]
+    return JSONBytes(dumps({"items": items, "next_cursor": page.next_cursor}))
+
+
+@router.get(
+    "/models/{model}/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "JSON lines (one event object per line) or a Parquet file.",
+            "content": {"application/x-ndjson": {}, "application/vnd.apache.parquet": {}},
+        }
+    },
+)
+def export(
+    model: str, store: StoreDep, start: Start = None, end: End = None,
+    format: Annotated[ExportFormat, Query(description="jsonl or parquet.")] = ExportFormat.jsonl,
+) -> StreamingResponse:  # fmt: skip
+    """Stream every event of a time range, with its label, as JSON lines or Parquet."""
+    low, high = _window(start, end)
+    chunks = store.events.export(model, start=low, end=high)
+    if format is ExportFormat.parquet:
+        body, media = _parquet(chunks), "application/vnd.apache.parquet"
+    else:
+        body = (b"".join(dumps(event_json(r)) + b"\n" for r in chunk) for chunk in chunks)
+        media = "application/x-ndjson"
+    headers = {"Content-Disposition": f'attachment; filename="{model}.{format.value}"'}
+    return StreamingResponse(body, media_type=media, headers=headers)
+
+
+#: Columns of a Parquet export. Nested values (features, prediction, scores, segment, label)
+#: are JSON text: their shapes vary from event to event, a Parquet schema cannot.
+EXPORT_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("model_version", pa.string()),
+        ("features", pa.string()),
+        ("prediction", pa.string()),
+        ("scores", pa.string()),
+        ("latency_ms", pa.float64()),
+        ("segment", pa.string()),
+        ("quality_flags", pa.list_(pa.string())),
+        ("received_at", pa.timestamp("us", tz="UTC")),
+        ("label", pa.string()),
+        ("label_timestamp", pa.timestamp("us", tz="UTC")),
+    ]
+)
+
+
+class _Drain(io.RawIOBase):
+    """A write-only file that keeps what was written until taken (and knows its position)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.position += len(chunk)
+        return len(chunk)
+
+    def tell(self) -> int:
+        return self.position
+
+    def take(self) -> bytes:
+        out = b"".join(self.parts)
+        self.parts.clear()
+        return out
+
+
+def _parquet(chunks: Iterator[list[EventRecord]]) -> Iterator[bytes]:
+    """Yield a Parquet file, one row group per chunk, as it is written."""
+    drain = _Drain()
+    writer = pq.ParquetWriter(pa.PythonFile(drain, mode="w"), EXPORT_SCHEMA)
+    for chunk in chunks:
+        writer.write_table(_export_table(chunk))
+        yield drain.take()
+    writer.close()
+    yield drain.take()
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else dumps(value).decode("utf-8")
+
+
+def _export_table(records: list[EventRecord]) -> pa.Table:
+    columns = {
+        "event_id": [r.event_id for r in records],
+        "timestamp": [r.timestamp for r in records],
+        "model_version": [r.model_version for r in records],
+        "features": [_text(r.features) for r in records],
+        "prediction": [_text(r.prediction) for r in records],
+        "scores": [_text(r.scores) for r in records],
+        "latency_ms": [r.latency_ms for r in records],
+        "segment": [_text(r.segment) for r in records],
+        "quality_flags": [list(r.quality_flags) for r in records],
+        "received_at": [r.received_at for r in records],
+        "label": [_text(r.label) for r in records],
+        "label_timestamp": [r.label_timestamp for r in records],
+    }
+    arrays = [
+        pa.array(columns[f.name], type=pa.int64()).cast(f.type)
+        if pa.types.is_timestamp(f.type)
+        else pa.array(columns[f.name], type=f.type)
+        for f in EXPORT_SCHEMA
+    ]
+    return pa.Table.from_arrays(arrays, schema=EXPORT_SCHEMA)
+
+
+@router.get("/models/{model}/profile", response_model=WindowProfileOut)
+async def window_profile(
+    model: str, store: StoreDep, start: Start = None, end: End = None,
+    version: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:  # fmt: skip
+    """Return the merged profile of a window: features, prediction, scores, latency, labels."""
+    low, high = _window(start, end)
+    window = await run_in_threadpool(
+        lambda: store.profiles.window(model, start=low, end=high, version=version)
+    )
+    return JSONBytes(dumps(_window_json(window)))
+
+
+def _window_json(w: WindowProfile) -> dict[str, Any]:
+    def iso(value: int | None) -> str | None:
+        return None if value is None else to_iso(value)
+
+    def doc(p: Any) -> dict[str, Any] | None:
+        return None if p is None else dict(p.to_dict())
+
+    return {
+        "model": w.model, "version": w.version, "start": iso(w.start), "end": iso(w.end),
+        "covered_start": iso(w.covered_start), "covered_end": iso(w.covered_end),
+        "n_events": w.n_events, "n_labels": w.n_labels, "n_partials": w.n_partials,
+        "n_buckets": w.n_buckets, "features": doc(w.features), "prediction": doc(w.prediction),
+        "scores": doc(w.scores), "latency": doc(w.latency), "labels": doc(w.labels),
+        "quality": w.quality, "notes": list(w.notes),
+    }  # fmt: skip

@@ -1,0 +1,80 @@
+"""The service's settings: one object, read once from arguments and ``DRIFTPILOT_*`` variables.
+
+``driftpilot serve`` options override the environment, which overrides the defaults. The
+object is frozen; ``create_app(settings)`` keeps it and routes get it through ``Depends``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from driftpilot.store import default_url
+
+__all__ = ["Settings", "is_loopback"]
+
+MiB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Settings of ``driftpilot serve`` (environment variables ``DRIFTPILOT_<NAME>``)."""
+
+    model_config = SettingsConfigDict(env_prefix="DRIFTPILOT_", extra="forbid", frozen=True)
+
+    host: str = Field(default="127.0.0.1", description="Address to bind.")
+    port: int = Field(default=8000, ge=0, le=65535, description="Port to bind (0: any free port).")
+    db: str | None = Field(
+        default=None, description="Database URL; default: SQLite file <data_dir>/driftpilot.db."
+    )
+    data_dir: Path = Field(
+        default=Path(".driftpilot"), description="Folder of the default database."
+    )
+    auth: bool = Field(
+        default=True, description="Require API keys (off only on a loopback address)."
+    )
+    max_body_bytes: int = Field(
+        default=10 * MiB, ge=1024, description="Largest request body (413)."
+    )
+    max_upload_bytes: int = Field(
+        default=512 * MiB, ge=1024, description="Largest baseline upload (a data file to profile)."
+    )
+    max_batch: int = Field(default=10_000, ge=1, description="Most events or labels in one call.")
+    bucket_seconds: int = Field(
+        default=3600, ge=1, le=31 * 86400, description="Profile bucket length."
+    )
+    maintenance_seconds: float = Field(
+        default=60.0, ge=0, description="How often to compact partials and join labels (0: never)."
+    )
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL",
+        description="SQLite durability; FULL survives power loss, NORMAL only crashes.",
+    )
+    migrate_on_start: bool = Field(
+        default=True, description="Apply migrations when the app starts."
+    )
+    profile_kll_k: int = Field(
+        default=200, ge=8, le=65535, description="KLL sketch size of profiles."
+    )
+    profile_category_cap: int = Field(
+        default=10_000, ge=1, description="Exact categories per column."
+    )
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+
+    @property
+    def database_url(self) -> str:
+        """The database URL in use (``db``, or the SQLite file in ``data_dir``)."""
+        return self.db or default_url(self.data_dir)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback address (or ``localhost``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,136 @@
+"""Durable storage of the service: models, events, labels, profiles, API keys.
+
+SQLAlchemy Core over SQLite (default, one file in WAL mode) or PostgreSQL, with Alembic
+migrations shipped in the package. Repositories return frozen dataclasses
+(``driftpilot.store.records``); no database row leaves this package. Open one with
+``Store.from_url(url)`` (or the default SQLite file in a data folder), then ``upgrade()``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from driftpilot.profile import ProfileConfig
+from driftpilot.store import migrate
+from driftpilot.store._engine import Synchronous, create_engine, default_url
+from driftpilot.store._time import from_us, to_iso, to_us
+from driftpilot.store.events import EventRepository
+from driftpilot.store.keys import KeyRepository, parse_scopes
+from driftpilot.store.labels import LabelRepository
+from driftpilot.store.models import ModelRepository
+from driftpilot.store.partials import ProfileRepository, WindowProfile
+from driftpilot.store.records import (
+    ApiKeyRecord,
+    BaselineRecord,
+    ErrorInfo,
+    EventRecord,
+    EventResult,
+    FeatureSchema,
+    FeatureSpec,
+    IngestResult,
+    LabelIngestResult,
+    LabelRecord,
+    LabelResult,
+    ModelRecord,
+    NewApiKey,
+    Page,
+    Scope,
+    Task,
+    VersionRecord,
+)
+
+__all__ = [
+    "ApiKeyRecord",
+    "BaselineRecord",
+    "ErrorInfo",
+    "EventRecord",
+    "EventRepository",
+    "EventResult",
+    "FeatureSchema",
+    "FeatureSpec",
+    "IngestResult",
+    "KeyRepository",
+    "LabelIngestResult",
+    "LabelRecord",
+    "LabelRepository",
+    "LabelResult",
+    "ModelRecord",
+    "ModelRepository",
+    "NewApiKey",
+    "Page",
+    "ProfileRepository",
+    "Scope",
+    "Store",
+    "Task",
+    "VersionRecord",
+    "WindowProfile",
+    "create_engine",
+    "default_url",
+    "from_us",
+    "parse_scopes",
+    "to_iso",
+    "to_us",
+]
+
+DEFAULT_BUCKET_SECONDS = 3600
+
+
+class Store:
+    """Every repository over one engine.
+
+    Parameters
+    ----------
+    engine
+        From :func:`create_engine`.
+    config
+        How partial profiles are built (the same for every partial, so they merge).
+    bucket_seconds
+        Length of a profile bucket.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        config: ProfileConfig | None = None,
+        bucket_seconds: int = DEFAULT_BUCKET_SECONDS,
+    ) -> None:
+        config = config or ProfileConfig()
+        self.engine = engine
+        self.models = ModelRepository(engine)
+        self.events = EventRepository(
+            engine, self.models, config=config, bucket_seconds=bucket_seconds
+        )
+        self.labels = LabelRepository(
+            engine, self.models, config=config, bucket_seconds=bucket_seconds
+        )
+        self.profiles = ProfileRepository(engine)
+        self.keys = KeyRepository(engine)
+
+    @classmethod
+    def from_url(
+        cls,
+        url: str | None = None,
+        *,
+        data_dir: str | Path = ".driftpilot",
+        sqlite_synchronous: Synchronous = "FULL",
+        config: ProfileConfig | None = None,
+        bucket_seconds: int = DEFAULT_BUCKET_SECONDS,
+    ) -> Store:
+        """Open the database at ``url`` (default: ``<data_dir>/driftpilot.db``, SQLite)."""
+        engine = create_engine(url or default_url(data_dir), sqlite_synchronous=sqlite_synchronous)
+        return cls(engine, config=config, bucket_seconds=bucket_seconds)
+
+    def upgrade(self) -> None:
+        """Migrate the database to the newest schema."""
+        migrate.upgrade(self.engine)
+
+    def is_current(self) -> bool:
+        """Whether the database is reachable and at the newest schema."""
+        return migrate.is_current(self.engine)
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()

@@ -1,0 +1,152 @@
+"""The database tables, as SQLAlchemy Core ``Table`` objects (no ORM classes).
+
+Decisions:
+
+* Every table is prefixed ``dp_`` (and Alembic's version table is ``dp_alembic_version``), so
+  driftpilot can share a PostgreSQL database or schema with other applications.
+* Times are integers: microseconds since the Unix epoch, UTC. They sort and compare the same
+  way on SQLite (which has no time type) and PostgreSQL, and bucket arithmetic is exact.
+* Events, labels, schemas and profiles are JSON text: one encoding on both databases, and
+  no per-row JSON work inside the database at ingest. ``dp_events.payload`` is the event
+  object exactly as the client sent it (its audit record); the columns beside it (id, time,
+  version, latency, quality flags) are what queries filter and sort on.
+* Integer surrogate keys; ``(model_id, event_id)`` is unique, which is what makes a repeated
+  event a no-op. ``(model_id, ts, id)`` orders events for keyset paging.
+* Every schema change is an Alembic migration under ``migrations/versions``; a test checks
+  that the migrations produce exactly these tables.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = [
+    "VERSION_TABLE",
+    "api_keys",
+    "baselines",
+    "events",
+    "labels",
+    "metadata",
+    "model_versions",
+    "models",
+    "profile_partials",
+]
+
+VERSION_TABLE = "dp_alembic_version"
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# A 64-bit key that is still SQLite's INTEGER PRIMARY KEY (the rowid, auto-incremented).
+_BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+models = sa.Table(
+    "dp_models",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("task", sa.String(20), nullable=False),
+    sa.Column("feature_schema", sa.Text, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+model_versions = sa.Table(
+    "dp_model_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("version", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("model_id", "version"),
+)
+
+baselines = sa.Table(
+    "dp_baselines",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "version_id",
+        sa.Integer,
+        sa.ForeignKey("dp_model_versions.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("fingerprint", sa.String(200), nullable=True),
+    sa.Column("n_rows", sa.BigInteger, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+events = sa.Table(
+    "dp_events",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("version", sa.String(200), nullable=False),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+    sa.Column("latency_ms", sa.Float, nullable=True),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("quality_flags", sa.Text, nullable=True),
+    sa.UniqueConstraint("model_id", "event_id"),
+    sa.Index(None, "model_id", "ts", "id"),
+)
+
+labels = sa.Table(
+    "dp_labels",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("event_id", sa.String(36), nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("received_at", sa.BigInteger, nullable=False),
+    sa.Column("joined_at", sa.BigInteger, nullable=True),
+    sa.UniqueConstraint("model_id", "event_id"),
+    sa.Index(None, "model_id", "ts", "id"),
+    sa.Index(None, "model_id", "joined_at"),
+)
+
+profile_partials = sa.Table(
+    "dp_profile_partials",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("version", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("bucket_start", sa.BigInteger, nullable=False),
+    sa.Column("bucket_seconds", sa.Integer, nullable=False),
+    sa.Column("n_rows", sa.BigInteger, nullable=False),
+    sa.Column("reference_id", sa.Integer, nullable=True),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Index(None, "model_id", "bucket_start"),
+)
+
+api_keys = sa.Table(
+    "dp_api_keys",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key_id", sa.String(32), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=True),
+    sa.Column("scopes", sa.String(100), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.BigInteger, nullable=True),
+)
