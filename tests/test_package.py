@@ -16,6 +16,9 @@ PACKAGES = [
     "driftpilot.stats",
     "driftpilot.profile",
     "driftpilot.drift",
+    "driftpilot.detectors",
+    "driftpilot.performance",
+    "driftpilot.ingest",
     "driftpilot.errors",
     "driftpilot.store",
     "driftpilot.server",
@@ -39,7 +42,8 @@ def test_all_is_sorted_and_complete(name: str) -> None:
 
 def test_core_imports_no_service_or_cli_libraries() -> None:
     code = (
-        "import sys, driftpilot as dp, driftpilot.stats, driftpilot.profile, driftpilot.drift;"
+        "import sys, driftpilot as dp, driftpilot.stats, driftpilot.profile, driftpilot.drift,"
+        " driftpilot.detectors, driftpilot.performance;"
         "bad = {'fastapi', 'sqlalchemy', 'pydantic', 'httpx', 'typer'} & set(sys.modules);"
         "print(sorted(bad))"
     )
