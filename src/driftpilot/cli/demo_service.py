@@ -199,11 +199,17 @@ def run_service_demo(
             drifted = ", ".join(served.drifted_columns) or "none"
             console.print(
                 f"10. Drift of the service's window profile against the baseline (from "
-                f"profiles alone): dataset drift {'YES' if served.dataset_drift else 'NO'}; "
-                f"drifted: {drifted}"
+                f"profiles alone): drifted columns: {drifted} "
+                f"({served.share_drifted:.0%} of the columns; the window mixes training-like "
+                f"and drifted traffic); dataset drift {'YES' if served.dataset_drift else 'NO'}"
             )
         plain: dict[str, Any] = {"markup": False, "highlight": False, "soft_wrap": True}
-        where = "while it runs" if keep_serving else "after `driftpilot demo --keep-serving`"
+        where = (
+            "while it runs"
+            if keep_serving
+            else "run `driftpilot demo --keep-serving` to keep the service up; it prints its "
+            "own key and port"
+        )
         console.print(f"\nLook at it yourself ({where}):", **plain)
         console.print(f"   export DRIFTPILOT_KEY={key}", **plain)
         auth = 'curl -H "Authorization: Bearer $DRIFTPILOT_KEY"'
