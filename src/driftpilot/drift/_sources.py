@@ -91,7 +91,11 @@ class NumericData:
         return np.asarray(self.summary.quantiles(ranks), dtype=np.float64)
 
     def edges(self, bins: int, *, column: str) -> FloatArray:
-        """Bin edges for binned tests when this side is the reference."""
+        """Bin edges for binned tests when this side is the reference.
+
+        Raw data is binned on ``bins`` quantiles; a profile brings the edges it was made
+        with (its own ``ProfileConfig.bins``), since its counts exist only on those.
+        """
         if self.sorted_values is not None:
             return quantile_edges(self.sorted_values, bins=bins)
         assert self.summary is not None
@@ -100,12 +104,6 @@ class NumericData:
             raise IncompatibleProfilesError(
                 f"The reference profile keeps no histogram for column {column!r}, so binned "
                 "tests and PSI cannot be computed. Profile the reference with histograms=True."
-            )
-        if histogram.counts.size != bins and len(np.unique(histogram.edges)) == bins + 1:
-            raise IncompatibleProfilesError(
-                f"The reference profile bins column {column!r} into {histogram.counts.size} "
-                f"bins, but bins={bins} was asked for. Pass bins={histogram.counts.size} or "
-                "profile the reference again with the bins you want."
             )
         return np.asarray(histogram.edges, dtype=np.float64)
 

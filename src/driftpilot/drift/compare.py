@@ -82,6 +82,7 @@ def compare(
         distance drifts. A :class:`~driftpilot.Baseline` reference supplies its own.
     bins
         Number of quantile bins of the reference for PSI and binned tests on numeric columns.
+        A profile reference brings the edges it was profiled with instead.
     alpha
         Significance level of p-value tests (after correction).
     correction
@@ -141,13 +142,16 @@ def compare(
     per_column = dict(tests or {})
     base_thresholds = dict(ref.baseline.thresholds) if ref.baseline is not None else {}
     base_thresholds.update(thresholds or {})
-    _check_threshold_columns(base_thresholds, ref)
+    _check_thresholds(base_thresholds)
 
     def run(name: str) -> Evaluation | SchemaFinding | None:
         return _evaluate(name, ref, cur, per_column.get(name), test, options, explicit=columns)
 
-    with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
-        outcomes = list(pool.map(run, names)) if n_jobs > 1 else [run(n) for n in names]
+    if n_jobs > 1:
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            outcomes = list(pool.map(run, names))
+    else:
+        outcomes = [run(n) for n in names]
     evaluations = []
     for outcome in outcomes:
         if isinstance(outcome, SchemaFinding):
@@ -242,7 +246,7 @@ def _preview(names: Sequence[str], limit: int = 5) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _check_threshold_columns(thresholds: Mapping[str, float], ref: Source) -> None:
+def _check_thresholds(thresholds: Mapping[str, float]) -> None:
     for column, value in thresholds.items():
         if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
             raise InvalidParameterError(
