@@ -7,10 +7,26 @@ rediscovered at random by CI.
 
 from __future__ import annotations
 
+import gc
 import os
+from collections.abc import Iterator
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+_SERVICE_TESTS = ("tests/server/", "tests/store/", "tests/ingest/")
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_after_service_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Collect garbage after each test that opens connections, so a leaked one (an unclosed
+    database connection) is reported by the test that leaked it, not by whichever test runs
+    when the GC next does. Only there: a full collection after every test costs minutes."""
+    yield
+    if any(part in request.node.nodeid for part in _SERVICE_TESTS):
+        gc.collect()

@@ -16,8 +16,10 @@ def settings(db_url: str) -> Settings:  # noqa: F811
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return create_app(settings)
+def app(settings: Settings) -> Iterator[FastAPI]:
+    created = create_app(settings)
+    yield created
+    created.state.store.close()  # also when no TestClient ran the lifespan that closes it
 
 
 @pytest.fixture

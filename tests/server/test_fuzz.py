@@ -38,5 +38,7 @@ def test_generated_requests_never_get_a_server_error(db_url: str) -> None:
         response = case.call()
         assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text}"
 
-    check()
-    store.close()
+    try:
+        check()
+    finally:
+        store.close()

@@ -39,6 +39,7 @@ def test_upgrade_from_empty_creates_exactly_the_declared_tables(
 ) -> None:
     engine = create_engine(_empty_database(kind, tmp_path, request))
     store = Store(engine)
+    request.addfinalizer(store.close)
     assert not store.is_current()
     store.upgrade()
     store.upgrade()  # a second run is a no-op
@@ -54,7 +55,6 @@ def test_upgrade_from_empty_creates_exactly_the_declared_tables(
         tables = set(sa.inspect(connection).get_table_names())
     assert differences == []
     assert tables == {*metadata.tables, VERSION_TABLE}
-    store.close()
 
 
 def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path: Path) -> None:
