@@ -17,11 +17,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
+from driftpilot.monitor import WindowProfile
 from driftpilot.profile import Profile
 from driftpilot.store import _tables as t
 from driftpilot.store._batch import dump_json
@@ -34,34 +34,6 @@ from driftpilot.store._time import now_us
 __all__ = ["ProfileRepository", "WindowProfile"]
 
 _ROLES = {"events": EVENT_ROLES, "labels": ("labels",)}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WindowProfile:
-    """The merged profiles of a model's events (and joined labels) in a time window.
-
-    ``start``/``end`` are as asked (``None`` for open); ``covered_start``/``covered_end``
-    span the buckets merged (``None`` when there were none). Each profile is ``None`` when the
-    window holds no partial of its kind.
-    """
-
-    model: str
-    version: str | None
-    start: int | None
-    end: int | None
-    covered_start: int | None
-    covered_end: int | None
-    n_events: int
-    n_labels: int
-    n_partials: int
-    n_buckets: int
-    features: Profile | None
-    prediction: Profile | None
-    scores: Profile | None
-    latency: Profile | None
-    labels: Profile | None
-    quality: dict[str, int] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()
 
 
 class _RacedError(Exception):

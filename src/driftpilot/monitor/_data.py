@@ -1,0 +1,119 @@
+"""What a monitor reads: a window's merged profiles and its raw events.
+
+These are the values the store hands to the monitor layer (``MonitorSource`` in
+``driftpilot.monitor.source``); they live here, below the store, so the monitor never imports
+the store. Times are integers: microseconds since the Unix epoch, UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from driftpilot._typing import BoolArray, IntArray
+from driftpilot.profile import Profile
+
+__all__ = ["WindowEvents", "WindowProfile"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowProfile:
+    """The merged profiles of a model's events (and joined labels) in a time window.
+
+    ``start``/``end`` are as asked (``None`` for open); ``covered_start``/``covered_end``
+    span the buckets merged (``None`` when there were none). Each profile is ``None`` when the
+    window holds no partial of its kind. ``quality`` counts each ingest quality flag.
+    """
+
+    model: str
+    version: str | None
+    start: int | None
+    end: int | None
+    covered_start: int | None
+    covered_end: int | None
+    n_events: int
+    n_labels: int
+    n_partials: int
+    n_buckets: int
+    features: Profile | None
+    prediction: Profile | None
+    scores: Profile | None
+    latency: Profile | None
+    labels: Profile | None
+    quality: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WindowEvents:
+    """The raw events of a window, column by column, oldest first, with their labels.
+
+    Every sequence has one item per event. ``features`` are the feature objects as logged,
+    ``scores`` the logged scores (a mapping of class to probability, a list, or ``None``),
+    ``segments`` the logged segment tags (a mapping, or ``None``), ``labels`` the joined
+    ground truth (``None`` where no label has arrived).
+    """
+
+    timestamps: IntArray
+    event_ids: Sequence[str]
+    versions: Sequence[str]
+    features: Sequence[Mapping[str, Any]]
+    predictions: Sequence[Any]
+    scores: Sequence[Any]
+    latencies: Sequence[float | None]
+    segments: Sequence[Mapping[str, Any] | None]
+    flags: Sequence[tuple[str, ...]]
+    labels: Sequence[Any]
+    label_timestamps: Sequence[int | None]
+
+    def __post_init__(self) -> None:
+        n = len(self.timestamps)
+        for name in (
+            "event_ids", "versions", "features", "predictions", "scores", "latencies",
+            "segments", "flags", "labels", "label_timestamps",
+        ):  # fmt: skip
+            if len(getattr(self, name)) != n:
+                raise ValueError(f"WindowEvents.{name} has {len(getattr(self, name))} items, "
+                                 f"not {n} like timestamps.")  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    @classmethod
+    def empty(cls) -> WindowEvents:
+        """Return a window without events."""
+        return cls(
+            timestamps=np.zeros(0, dtype=np.int64), event_ids=(), versions=(), features=(),
+            predictions=(), scores=(), latencies=(), segments=(), flags=(), labels=(),
+            label_timestamps=(),
+        )  # fmt: skip
+
+    @property
+    def labelled(self) -> BoolArray:
+        """Which events have a label."""
+        return np.fromiter((v is not None for v in self.labels), dtype=np.bool_, count=len(self))
+
+    def select(self, mask: BoolArray) -> WindowEvents:
+        """Return the events where ``mask`` is true, in the same order."""
+        index = np.flatnonzero(mask)
+
+        def pick(items: Sequence[Any]) -> list[Any]:
+            return [items[int(i)] for i in index]
+
+        return WindowEvents(
+            timestamps=self.timestamps[index], event_ids=pick(self.event_ids),
+            versions=pick(self.versions), features=pick(self.features),
+            predictions=pick(self.predictions), scores=pick(self.scores),
+            latencies=pick(self.latencies), segments=pick(self.segments),
+            flags=pick(self.flags), labels=pick(self.labels),
+            label_timestamps=pick(self.label_timestamps),
+        )  # fmt: skip
+
+    def feature_columns(self, names: Sequence[str] | None = None) -> dict[str, list[Any]]:
+        """Return the features as columns (``None`` where an event lacks one)."""
+        if names is None:
+            names = list(dict.fromkeys(k for f in self.features if f for k in f))
+        return {name: [f.get(name) if f else None for f in self.features] for name in names}

@@ -1,0 +1,135 @@
+"""The two ports of the monitor layer: where it reads traffic and where it records runs.
+
+``MonitorSource`` gives a window's merged profiles, its raw events, bucket counts and the
+model's reference; ``RunLog`` records reports, hands out the once-per-window lease and answers
+history queries. The store implements both (``driftpilot.store.StoreSource`` and
+``driftpilot.store.RunRepository``); tests may implement them in memory. All times are
+microseconds since the Unix epoch, UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from driftpilot.monitor._data import WindowEvents, WindowProfile
+from driftpilot.monitor.results import MonitorReport, Severity
+from driftpilot.profile import Baseline, Profile
+
+__all__ = ["MonitorSource", "Reference", "RunLog", "RunSummary", "SeriesPoint"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reference:
+    """A model version's stored baseline (or plain profile)."""
+
+    version: str
+    document: Baseline | Profile
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunSummary:
+    """The newest revision of one (monitor, window) run."""
+
+    run_id: int
+    monitor: str
+    model: str
+    window_start: int
+    window_end: int
+    revision: int
+    n_events: int
+    n_labels: int
+    evaluated_at: int
+    severity: Severity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeriesPoint:
+    """One window's value of one check (newest revision)."""
+
+    window_start: int
+    window_end: int
+    value: float | None
+    stderr: float | None
+    lower: float | None
+    upper: float | None
+    severity: Severity
+    revision: int
+    n: int
+    n_labels: int | None
+
+
+class MonitorSource(Protocol):
+    """Where a monitor reads a model's traffic."""
+
+    def task(self, model: str) -> str:
+        """Return the model's task: ``binary``, ``multiclass`` or ``regression``."""
+        ...
+
+    def reference(self, model: str, version: str | None = None) -> Reference | None:
+        """Return ``version``'s baseline, or the newest version's that has one."""
+        ...
+
+    def window_profile(
+        self, model: str, *, start: int, end: int, version: str | None = None
+    ) -> WindowProfile:
+        """Return the merge of the bucket profiles in ``[start, end)``."""
+        ...
+
+    def window_events(self, model: str, *, start: int, end: int) -> WindowEvents:
+        """Return the raw events with ``start <= timestamp < end`` and their labels."""
+        ...
+
+    def bucket_counts(self, model: str, *, start: int, end: int) -> Sequence[tuple[int, int]]:
+        """Return ``(bucket_start, n_events)`` of each bucket in ``[start, end)`` with events."""
+        ...
+
+    def last_event_time(self, model: str, *, before: int) -> int | None:
+        """Return the timestamp of the newest event before ``before``."""
+        ...
+
+    def label_count(self, model: str, *, start: int, end: int) -> int:
+        """Return how many events in ``[start, end)`` have a label now."""
+        ...
+
+
+class RunLog(Protocol):
+    """Where runs are recorded, leased and looked up."""
+
+    def acquire(
+        self, monitor: str, start: int, end: int, *, owner: str, ttl_seconds: float
+    ) -> bool:
+        """Take the lease of one (monitor, window); false if another owner holds it."""
+        ...
+
+    def release(self, monitor: str, start: int, end: int, *, owner: str) -> None:
+        """Give the lease back."""
+        ...
+
+    def latest(self, monitor: str, start: int, end: int) -> RunSummary | None:
+        """Return the newest revision of a window's run, if it ran."""
+        ...
+
+    def record(self, report: MonitorReport) -> RunSummary:
+        """Store a report and its results; it becomes the window's newest revision."""
+        ...
+
+    def evaluated(self, monitor: str, *, since: int) -> Sequence[RunSummary]:
+        """Return the newest revision of every window ending after ``since``."""
+        ...
+
+    def series(
+        self,
+        model: str,
+        *,
+        metric: str,
+        monitor: str | None = None,
+        check: str | None = None,
+        feature: str | None = None,
+        segment: str | None = None,
+        start: int | None = None,
+        end: int | None = None,
+    ) -> Sequence[SeriesPoint]:
+        """Return one check value per window over time (newest revisions), oldest first."""
+        ...
