@@ -8,6 +8,7 @@ specialises, so ``except ValueError`` keeps working for callers that do not know
     ├── InsufficientDataError (ValueError)     too little data for a meaningful statistic
     ├── SchemaMismatchError (ValueError)       columns or types that do not fit together
     ├── IncompatibleProfilesError (ValueError) profiles built with different configurations
+    ├── NotFittedError (ValueError)            an estimator used before ``fit``
     ├── UnsupportedDataError (TypeError)       an input object of a kind we cannot read
     ├── ProfileFormatError (ValueError)        a saved profile that cannot be read back
     ├── RequestFormatError (ValueError)        an HTTP request body that is not JSON or not of
@@ -37,6 +38,7 @@ __all__ = [
     "IncompatibleProfilesError",
     "InsufficientDataError",
     "InvalidParameterError",
+    "NotFittedError",
     "NotFoundError",
     "PayloadTooLargeError",
     "ProfileFormatError",
@@ -75,6 +77,12 @@ class IncompatibleProfilesError(DriftpilotError, ValueError):
     """Two profiles were built with different configurations and cannot be combined."""
 
     code = "incompatible_profiles"
+
+
+class NotFittedError(DriftpilotError, ValueError):
+    """An estimator or detector was asked for a result before ``fit`` was called."""
+
+    code = "not_fitted"
 
 
 class UnsupportedDataError(DriftpilotError, TypeError):

@@ -16,7 +16,7 @@ def test_db_upgrade_then_keys_lifecycle(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     upgraded = runner.invoke(app, ["db", "upgrade", "--data-dir", data])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "revision 0001" in upgraded.stdout
+    assert "revision 0002" in upgraded.stdout
     created = runner.invoke(app, ["keys", "create", "--scope", "ingest", "--scope", "read",
                                   "--name", "sdk", "--data-dir", data])  # fmt: skip
     assert created.exit_code == 0, created.output

@@ -111,14 +111,29 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="uvicorn log level [info].", show_default=False)
     ] = None,
+    monitors: Annotated[
+        Path | None,
+        typer.Option(help="Monitor file or folder to store and schedule.", show_default=False),
+    ] = None,
+    monitor_tick: Annotated[
+        float | None,
+        typer.Option(help="Seconds between scheduler looks (0: off) [30].", show_default=False),
+    ] = None,
 ) -> None:
-    """Run the HTTP service: log predictions and labels, serve profiles (FastAPI + uvicorn)."""
+    """Run the HTTP service: log predictions and labels, run monitors (FastAPI + uvicorn)."""
     from driftpilot.server import create_app, is_loopback
 
     settings = _settings(
         host=host, port=port, db=db, data_dir=data_dir, log_level=log_level,
-        auth=False if no_auth else None,
+        auth=False if no_auth else None, monitors=monitors, monitor_tick_seconds=monitor_tick,
     )  # fmt: skip
+    if settings.monitors is not None:  # a bad file fails here, in one line
+        from driftpilot.monitor import check_alignment, load_monitors
+        from driftpilot.server.monitoring import monitor_files
+
+        for file in monitor_files(settings.monitors):
+            for spec in load_monitors(file):
+                check_alignment(spec, settings.bucket_seconds)
     if not settings.auth and not is_loopback(settings.host):
         raise InvalidParameterError(
             f"Refusing to run without API keys on {settings.host!r}, which is not a loopback "

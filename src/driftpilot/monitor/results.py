@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 __all__ = ["SEVERITIES", "CheckResult", "MonitorReport", "Severity", "worst"]
 
 Severity = Literal["none", "warning", "critical"]
@@ -26,6 +28,23 @@ def worst(severities: Sequence[Severity]) -> Severity:
 
 def _number(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _plain(value: Any) -> Any:
+    """Return ``value`` with numpy scalars and tuples made JSON-ready, NaN and inf as None."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return _number(float(value))
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return str(value)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -93,8 +112,9 @@ class CheckResult:
             "feature": self.feature, "segment": self.segment, "value": _number(self.value),
             "stderr": _number(self.stderr), "lower": _number(self.lower),
             "upper": _number(self.upper), "p_value": _number(self.p_value),
-            "severity": self.severity, "flagged": self.flagged, "n": self.n,
-            "n_labels": self.n_labels, "reason": self.reason, "details": dict(self.details),
+            "severity": self.severity, "flagged": self.flagged, "n": int(self.n),
+            "n_labels": None if self.n_labels is None else int(self.n_labels),
+            "reason": self.reason, "details": _plain(self.details),
         }  # fmt: skip
 
     @classmethod

@@ -66,6 +66,15 @@ class RegressionMetricsResult:
         return as_dict(self)
 
 
+def _r2(residual: float, total: float, *, constant: bool) -> float | None:
+    """R², with scikit-learn's value 1.0 for a perfect fit whose SS_tot underflowed to 0."""
+    if constant:
+        return None
+    if residual == 0.0:
+        return 1.0
+    return None if total == 0.0 else 1.0 - residual / total
+
+
 def _rmse(absolute: FloatArray) -> float:
     """Return ``sqrt(mean(absolute**2))``, scaled by the largest error so no square underflows."""
     largest = float(np.max(absolute))
@@ -127,7 +136,7 @@ def regression_metrics(y_true: npt.ArrayLike, y_pred: npt.ArrayLike) -> Regressi
         mae=float(np.mean(absolute)),
         rmse=_rmse(absolute),
         mape=float(np.mean(percentage)),
-        r2=None if constant or total == 0.0 else 1.0 - residual / total,
+        r2=_r2(residual, total, constant=constant),
         mape_eps=eps,
         standard_errors={
             "mae": mean_se(absolute),

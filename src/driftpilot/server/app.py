@@ -1,6 +1,7 @@
 """``create_app(settings)``: the FastAPI application of ``driftpilot serve``.
 
-At start (the lifespan) it migrates the database (``migrate_on_start``) and starts the
+At start (the lifespan) it migrates the database (``migrate_on_start``), stores the monitor
+files of ``monitors``, starts the monitor scheduler (``server.monitoring``) and the
 maintenance loop: every ``maintenance_seconds`` it joins labels whose events arrived in a
 race between replicas and compacts buckets with several partial profiles. Both are safe to
 run on every replica at once.
@@ -20,10 +21,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
 from driftpilot import __version__
+from driftpilot.monitor import MonitorSpec, Runner
 from driftpilot.profile import ProfileConfig
 from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
-from driftpilot.server.routers import baselines, health, ingest, keys, models, queries
+from driftpilot.server.monitoring import load_files, run_scheduler, store_specs
+from driftpilot.server.routers import baselines, health, ingest, keys, models, monitors, queries
 from driftpilot.server.schemas import EventsBatch, LabelsBatch
 from driftpilot.server.settings import Settings
 from driftpilot.store import Store
@@ -59,13 +62,27 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                     "No API keys yet, so every /v1 request will get 401. Create one with "
                     "'driftpilot keys create --scope admin'."
                 )
-        task = None
+        pending: list[MonitorSpec] = []
+        if settings.monitors is not None:
+            loaded = load_files([settings.monitors], bucket_seconds=settings.bucket_seconds)
+            pending = await run_in_threadpool(store_specs, store, loaded)
+            logger.info("loaded %d monitors from %s", len(loaded), settings.monitors)
+            for spec in pending:
+                logger.warning(
+                    "monitor %s waits for its model %s to be created", spec.name, spec.model
+                )
+        tasks = []
         if settings.maintenance_seconds > 0:
-            task = asyncio.create_task(_maintain(store, settings.maintenance_seconds))
+            tasks.append(asyncio.create_task(_maintain(store, settings.maintenance_seconds)))
+        if settings.monitor_tick_seconds > 0:
+            runner = Runner(store.source, store.runs)
+            tasks.append(asyncio.create_task(
+                run_scheduler(store, runner, tick=settings.monitor_tick_seconds, pending=pending)
+            ))  # fmt: skip
         try:
             yield
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -81,7 +98,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     app.state.store = store
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (models, baselines, ingest, queries, keys):
+    for module in (models, baselines, ingest, queries, keys, monitors):
         app.include_router(module.router, prefix="/v1")
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     profile_category_cap: int = Field(
         default=10_000, ge=1, description="Exact categories per column."
     )
+    monitors: Path | None = Field(
+        default=None,
+        description="Monitor definition file, or a folder of them, stored at start.",
+    )
+    monitor_tick_seconds: float = Field(
+        default=30.0, ge=0, description="How often the scheduler looks for due monitors (0: off)."
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 
     @property

@@ -1,13 +1,16 @@
-"""Durable storage of the service: models, events, labels, profiles, API keys.
+"""Durable storage of the service: models, events, labels, profiles, API keys, monitors.
 
 SQLAlchemy Core over SQLite (default, one file in WAL mode) or PostgreSQL, with Alembic
 migrations shipped in the package. Repositories return frozen dataclasses
 (``driftpilot.store.records``); no database row leaves this package. Open one with
 ``Store.from_url(url)`` (or the default SQLite file in a data folder), then ``upgrade()``.
+For the monitor layer, ``Store.source`` is its ``MonitorSource`` and ``Store.runs`` its
+``RunLog``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,11 +18,12 @@ import sqlalchemy as sa
 from driftpilot.profile import ProfileConfig
 from driftpilot.store import migrate
 from driftpilot.store._engine import Synchronous, create_engine, default_url
-from driftpilot.store._time import from_us, to_iso, to_us
+from driftpilot.store._time import from_us, now_us, to_iso, to_us
 from driftpilot.store.events import EventRepository
 from driftpilot.store.keys import KeyRepository, parse_scopes
 from driftpilot.store.labels import LabelRepository
 from driftpilot.store.models import ModelRepository
+from driftpilot.store.monitors import MonitorRepository
 from driftpilot.store.partials import ProfileRepository, WindowProfile
 from driftpilot.store.records import (
     ApiKeyRecord,
@@ -34,12 +38,16 @@ from driftpilot.store.records import (
     LabelRecord,
     LabelResult,
     ModelRecord,
+    MonitorOrigin,
+    MonitorRecord,
     NewApiKey,
     Page,
     Scope,
     Task,
     VersionRecord,
 )
+from driftpilot.store.runs import RunRepository
+from driftpilot.store.source import StoreSource
 
 __all__ = [
     "ApiKeyRecord",
@@ -58,11 +66,16 @@ __all__ = [
     "LabelResult",
     "ModelRecord",
     "ModelRepository",
+    "MonitorOrigin",
+    "MonitorRecord",
+    "MonitorRepository",
     "NewApiKey",
     "Page",
     "ProfileRepository",
+    "RunRepository",
     "Scope",
     "Store",
+    "StoreSource",
     "Task",
     "VersionRecord",
     "WindowProfile",
@@ -88,6 +101,9 @@ class Store:
         How partial profiles are built (the same for every partial, so they merge).
     bucket_seconds
         Length of a profile bucket.
+    clock
+        Returns the current time in microseconds since the epoch, for monitors' timestamps and
+        run leases (tests pass a fake one).
     """
 
     def __init__(
@@ -96,6 +112,7 @@ class Store:
         *,
         config: ProfileConfig | None = None,
         bucket_seconds: int = DEFAULT_BUCKET_SECONDS,
+        clock: Callable[[], int] = now_us,
     ) -> None:
         config = config or ProfileConfig()
         self.engine = engine
@@ -108,6 +125,9 @@ class Store:
         )
         self.profiles = ProfileRepository(engine)
         self.keys = KeyRepository(engine)
+        self.monitors = MonitorRepository(engine, clock=clock)
+        self.runs = RunRepository(engine, clock=clock)
+        self.source = StoreSource(self)
 
     @classmethod
     def from_url(

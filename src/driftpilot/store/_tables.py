@@ -12,6 +12,14 @@ Decisions:
   version, latency, quality flags) are what queries filter and sort on.
 * Integer surrogate keys; ``(model_id, event_id)`` is unique, which is what makes a repeated
   event a no-op. ``(model_id, ts, id)`` orders events for keyset paging.
+* Monitors (``dp_monitors``) keep their definition as normalized JSON. Each run of a monitor
+  over a window is a row of ``dp_monitor_runs`` (a window re-evaluated because late labels
+  arrived gets a new ``revision``), with its report as JSON; its results are also spread into
+  ``dp_check_results``, one row per value, so a metric's history is one indexed query.
+  ``current`` marks the results of the newest revision of their window. A missing feature or
+  segment is stored as ``''`` (not NULL), so it is compared and indexed like any other value.
+  ``dp_monitor_leases`` holds the lease that makes a (monitor, window) run once across
+  replicas. All four go when their monitor (or its model) is deleted.
 * Every schema change is an Alembic migration under ``migrations/versions``; a test checks
   that the migrations produce exactly these tables.
 """
@@ -24,11 +32,15 @@ __all__ = [
     "VERSION_TABLE",
     "api_keys",
     "baselines",
+    "check_results",
     "events",
     "labels",
     "metadata",
     "model_versions",
     "models",
+    "monitor_leases",
+    "monitor_runs",
+    "monitors",
     "profile_partials",
 ]
 
@@ -149,4 +161,97 @@ api_keys = sa.Table(
     sa.Column("key_hash", sa.String(64), nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("revoked_at", sa.BigInteger, nullable=True),
+)
+
+monitors = sa.Table(
+    "dp_monitors",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "model_id",
+        sa.Integer,
+        sa.ForeignKey("dp_models.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("definition", sa.Text, nullable=False),
+    sa.Column("origin", sa.String(10), nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+monitor_runs = sa.Table(
+    "dp_monitor_runs",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "monitor_id",
+        sa.Integer,
+        sa.ForeignKey("dp_monitors.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("model_id", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.BigInteger, nullable=False),
+    sa.Column("window_end", sa.BigInteger, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("n_events", sa.BigInteger, nullable=False),
+    sa.Column("n_labels", sa.BigInteger, nullable=False),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("evaluated_at", sa.BigInteger, nullable=False),
+    sa.Column("report", sa.Text, nullable=False),
+    sa.UniqueConstraint("monitor_id", "window_start", "window_end", "revision"),
+    sa.Index(None, "monitor_id", "window_end"),
+)
+
+check_results = sa.Table(
+    "dp_check_results",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "run_id",
+        sa.BigInteger,
+        sa.ForeignKey("dp_monitor_runs.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("monitor_id", sa.Integer, nullable=False),
+    sa.Column("model_id", sa.Integer, nullable=False),
+    sa.Column("window_start", sa.BigInteger, nullable=False),
+    sa.Column("window_end", sa.BigInteger, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("check", sa.String, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),
+    sa.Column("metric", sa.String, nullable=False),
+    sa.Column("feature", sa.String, nullable=False, server_default=""),
+    sa.Column("segment", sa.String, nullable=False, server_default=""),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Column("stderr", sa.Float, nullable=True),
+    sa.Column("lower", sa.Float, nullable=True),
+    sa.Column("upper", sa.Float, nullable=True),
+    sa.Column("p_value", sa.Float, nullable=True),
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("n", sa.BigInteger, nullable=False),
+    sa.Column("n_labels", sa.BigInteger, nullable=True),
+    sa.Column("current", sa.Boolean, nullable=False),
+    # The naming convention would give a name over PostgreSQL's 63 characters.
+    sa.Index(
+        "ix_dp_check_results_series", "model_id", "metric", "feature", "segment", "window_start"
+    ),
+)
+
+monitor_leases = sa.Table(
+    "dp_monitor_leases",
+    metadata,
+    sa.Column(
+        "monitor_id",
+        sa.Integer,
+        sa.ForeignKey("dp_monitors.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("window_start", sa.BigInteger, primary_key=True),
+    sa.Column("window_end", sa.BigInteger, primary_key=True),
+    sa.Column("owner", sa.String(100), nullable=False),
+    sa.Column("expires_at", sa.BigInteger, nullable=False),
 )

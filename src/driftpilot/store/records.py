@@ -18,6 +18,7 @@ from driftpilot._columns import ColumnType
 from driftpilot.errors import InvalidParameterError
 
 __all__ = [
+    "MONITOR_ORIGINS",
     "ApiKeyRecord",
     "BaselineRecord",
     "ErrorInfo",
@@ -30,17 +31,23 @@ __all__ = [
     "LabelRecord",
     "LabelResult",
     "ModelRecord",
+    "MonitorOrigin",
+    "MonitorRecord",
     "NewApiKey",
     "Page",
     "Scope",
     "Task",
     "VersionRecord",
     "check_model_name",
+    "check_monitor_name",
     "check_version",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 MAX_VERSION_LENGTH = 200
+
+MonitorOrigin = Literal["file", "api"]
+MONITOR_ORIGINS: tuple[MonitorOrigin, ...] = ("file", "api")
 
 
 class Task(StrEnum):
@@ -64,6 +71,16 @@ def check_model_name(name: object) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidParameterError(
             "A model name must be 1-200 letters, digits, '.', '_' or '-', starting with a "
+            f"letter or digit. Got {name!r} instead."
+        )
+    return name
+
+
+def check_monitor_name(name: object) -> str:
+    """Return ``name`` if it is a valid monitor name, else raise ``InvalidParameterError``."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise InvalidParameterError(
+            "A monitor name must be 1-200 letters, digits, '.', '_' or '-', starting with a "
             f"letter or digit. Got {name!r} instead."
         )
     return name
@@ -199,6 +216,22 @@ class ModelRecord:
     task: Task
     feature_schema: FeatureSchema | None
     created_at: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MonitorRecord:
+    """A stored monitor definition.
+
+    ``definition`` is the monitor's definition as stored (normalized JSON, parsed back);
+    ``origin`` says where it came from: a monitors file (``file``) or the HTTP API (``api``).
+    """
+
+    name: str
+    model: str
+    definition: dict[str, Any]
+    origin: MonitorOrigin
+    created_at: int
+    updated_at: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,280 @@
+"""``driftpilot monitor validate|apply|list|run|backfill|slo|report``: monitors from the shell.
+
+For cron, Airflow or Prefect: ``monitor run`` evaluates what is due (new complete windows,
+and revisions of windows whose labels grew) and exits; ``--at`` pins "now", so a scheduler's
+logical date gives the same windows on a retry. ``backfill`` evaluates every window of a past
+span with a progress bar. Both work on the service's database directly (``--db`` or the
+SQLite file in ``--data-dir``), and take monitor files with ``--monitors`` (stored first, as
+``serve --monitors`` does). Exit codes: 0 ok; 1 a critical finding with
+``--fail-on-critical``; 2 bad input.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from driftpilot.cli.app import _user_errors, app, stdout
+from driftpilot.cli.service import DataDir, Db, _settings, _store
+from driftpilot.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from driftpilot.monitor import MonitorSpec, RunOutcome
+    from driftpilot.store import Store
+
+__all__ = ["monitor_app"]
+
+monitor_app = typer.Typer(help="Monitors: validate, store, run, backfill, SLOs.",
+                          no_args_is_help=True)  # fmt: skip
+app.add_typer(monitor_app, name="monitor")
+
+Files = Annotated[
+    list[Path] | None,
+    typer.Option("--monitors", help="Monitor file or folder to store first (repeatable).",
+                 show_default=False),
+]  # fmt: skip
+Model = Annotated[str | None, typer.Option("--model", help="Only this model's monitors.")]
+Name = Annotated[str | None, typer.Option("--monitor", help="Only this monitor.")]
+_COLOURS = {"none": "green", "warning": "yellow", "critical": "bold red"}
+
+
+def _time(value: str | None, option: str) -> int | None:
+    if value is None:
+        return None
+    from driftpilot.monitor._durations import parse_time
+
+    try:
+        return parse_time(value)
+    except ValueError as err:
+        raise InvalidParameterError(f"Option {option}: {err}.") from None
+
+
+def _iso(us: int) -> str:
+    return datetime.fromtimestamp(us / 1e6, tz=UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _specs(store: Store, files: list[Path] | None, model: str | None,
+           name: str | None, bucket_seconds: int) -> list[MonitorSpec]:  # fmt: skip
+    from driftpilot.server.monitoring import apply_files, specs
+
+    if files:
+        apply_files(store, files, bucket_seconds=bucket_seconds)
+    found = specs(store, model=model, name=name)
+    if not found:
+        raise InvalidParameterError(
+            "No monitors stored"
+            + (f" for model {model!r}" if model else "")
+            + ". Give --monitors FILE, or put one through the API."
+        )
+    return found
+
+
+def _outcomes_table(outcomes: list[RunOutcome], *, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("monitor", "window", "status", "rev", "events", "labels", "findings"):
+        table.add_column(
+            column, justify="right" if column in ("rev", "events", "labels") else "left"
+        )
+    for o in outcomes:
+        report = o.report
+        if report is None:
+            table.add_row(o.monitor, o.window.iso(), o.status, "", "", "", "")
+            continue
+        flagged = report.flagged
+        names = sorted({f"{r.check}:{r.feature or r.metric}" + (f"[{r.segment}]" if r.segment
+                        else "") for r in flagged})  # fmt: skip
+        text = ", ".join(names[:6]) + (f" (+{len(names) - 6})" if len(names) > 6 else "")
+        colour = _COLOURS[report.severity]
+        table.add_row(o.monitor, o.window.iso(), o.status, str(report.revision),
+                      f"{report.n_events:,}", f"{report.n_labels:,}",
+                      f"[{colour}]{text or 'ok'}[/]")  # fmt: skip
+    return table
+
+
+def _exit(outcomes: list[RunOutcome], fail_on_critical: bool) -> None:
+    if fail_on_critical and any(o.report is not None and o.report.severity == "critical"
+                                for o in outcomes):  # fmt: skip
+        raise typer.Exit(1)
+
+
+@monitor_app.command("validate")
+@_user_errors
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Monitor files or folders.")],
+) -> None:
+    """Check monitor files (naming file, line and field of any problem) and list them."""
+    from driftpilot.monitor import load_monitors
+    from driftpilot.monitor._durations import format_duration
+    from driftpilot.server.monitoring import monitor_files
+
+    table = Table(title="Monitors", title_justify="left")
+    for column in ("file", "monitor", "model", "reference", "window", "checks"):
+        table.add_column(column)
+    for path in files:
+        for file in monitor_files(path):
+            for spec in load_monitors(file):
+                window = (
+                    f"{format_duration(spec.window.size)} every {format_duration(spec.window.step)}"
+                )
+                table.add_row(str(file), spec.name, spec.model, spec.reference.kind, window,
+                              ", ".join(c.name or c.type for c in spec.checks))  # fmt: skip
+    stdout.print(table)
+
+
+@monitor_app.command("apply")
+@_user_errors
+def apply(files: Annotated[list[Path], typer.Argument(help="Monitor files or folders.")],
+          db: Db = None, data_dir: DataDir = None) -> None:  # fmt: skip
+    """Store monitor files in the service's database (all or none)."""
+    from driftpilot.server.monitoring import apply_files
+
+    settings = _settings(db=db, data_dir=data_dir)
+    with _store(db, data_dir) as store:
+        specs = apply_files(store, files, bucket_seconds=settings.bucket_seconds)
+    stdout.print(f"stored {len(specs)} monitor(s): {', '.join(s.name for s in specs)}")
+
+
+@monitor_app.command("list")
+@_user_errors
+def list_monitors(model: Model = None, db: Db = None, data_dir: DataDir = None) -> None:
+    """List the stored monitors with their newest run."""
+    from driftpilot.server.monitoring import spec_of
+
+    table = Table(title="Monitors", title_justify="left")
+    for column in ("monitor", "model", "origin", "checks", "last window", "severity"):
+        table.add_column(column)
+    with _store(db, data_dir) as store:
+        for record in store.monitors.list_monitors(model):
+            spec = spec_of(record)
+            runs = store.runs.runs(record.name, limit=1)
+            last = runs[0] if runs else None
+            table.add_row(record.name, record.model, record.origin, str(len(spec.checks)),
+                          _iso(last.window_start) if last else "never",
+                          last.severity if last else "")  # fmt: skip
+    stdout.print(table)
+
+
+@monitor_app.command("run")
+@_user_errors
+def run(
+    model: Model = None, name: Name = None, files: Files = None,
+    at: Annotated[str | None, typer.Option(help="Run as of this ISO time (default now).")] = None,
+    fail_on_critical: Annotated[bool, typer.Option(help="Exit 1 on a critical finding.")] = False,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Evaluate what is due: new complete windows and windows whose labels grew."""
+    from driftpilot.monitor import Runner
+    from driftpilot.server.monitoring import now_us
+
+    moment = _time(at, "--at") or now_us()
+    settings = _settings(db=db, data_dir=data_dir)
+    with _store(db, data_dir) as store:
+        runner = Runner(store.source, store.runs)
+        outcomes = []
+        for spec in _specs(store, files, model, name, settings.bucket_seconds):
+            outcomes += runner.run_due(spec, moment)
+    if outcomes:
+        stdout.print(_outcomes_table(outcomes, title=f"Monitor runs as of {_iso(moment)}"))
+    else:
+        stdout.print("nothing due: every complete window already ran and no labels arrived")
+    _exit(outcomes, fail_on_critical)
+
+
+@monitor_app.command("backfill")
+@_user_errors
+def backfill(
+    start: Annotated[str, typer.Option("--from", help="ISO start of the span.")],
+    end: Annotated[str, typer.Option("--to", help="ISO end of the span (exclusive).")],
+    model: Model = None, name: Name = None, files: Files = None,
+    force: Annotated[bool, typer.Option(help="Re-evaluate windows that already ran.")] = False,
+    all_windows: Annotated[bool, typer.Option("--all", help="List every window, not only "
+                                              "those with findings.")] = False,
+    fail_on_critical: Annotated[bool, typer.Option(help="Exit 1 on a critical finding.")] = False,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Evaluate every window of a past span, with a progress bar."""
+    from driftpilot.monitor import Runner
+
+    low, high = _time(start, "--from"), _time(end, "--to")
+    assert low is not None
+    assert high is not None
+    if low >= high:
+        raise InvalidParameterError(f"--from ({start}) must be before --to ({end}).")
+    settings = _settings(db=db, data_dir=data_dir)
+    outcomes = []
+    with _store(db, data_dir) as store:
+        runner = Runner(store.source, store.runs)
+        specs = _specs(store, files, model, name, settings.bucket_seconds)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn())  # fmt: skip
+        with Progress(*columns, console=stdout, transient=True) as progress:
+            for spec in specs:
+                task = progress.add_task(f"backfill {spec.name}", total=None)
+
+                def advance(done: int, total: int, task: TaskID = task) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                outcomes += runner.backfill(spec, low, high, force=force, progress=advance)
+    shown = [o for o in outcomes if all_windows or (o.report is not None and o.report.flagged)]
+    ran = sum(1 for o in outcomes if o.status in ("ran", "revised"))
+    stdout.print(f"{len(outcomes):,} windows: {ran:,} evaluated, "
+                 f"{len(outcomes) - ran:,} already up to date")  # fmt: skip
+    if shown:
+        stdout.print(_outcomes_table(shown, title="Windows with findings" if not all_windows
+                                     else "Windows"))  # fmt: skip
+    _exit(outcomes, fail_on_critical)
+
+
+@monitor_app.command("slo")
+@_user_errors
+def slo(
+    model: Model = None, name: Name = None,
+    at: Annotated[str | None, typer.Option(help="As of this ISO time (default now).")] = None,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Show each SLO's status, error budget left and burn rates."""
+    from driftpilot.monitor import evaluate_slos
+    from driftpilot.server.monitoring import now_us, specs
+
+    moment = _time(at, "--at") or now_us()
+    table = Table(title="SLOs", title_justify="left")
+    for column in ("monitor", "slo", "objective", "status", "attained", "windows", "budget left",
+                   "burn rate", "short burn"):  # fmt: skip
+        table.add_column(column)
+
+    def fmt(value: float | None) -> str:
+        return "" if value is None else f"{value:.3f}"
+
+    with _store(db, data_dir) as store:
+        for spec in specs(store, model=model, name=name):
+            for status in evaluate_slos(spec, store.runs, at=moment):
+                colour = {"met": "green", "breached": "bold red"}.get(status.status, "dim")
+                table.add_row(spec.name, status.name, f"{status.metric} {status.objective}",
+                              f"[{colour}]{status.status}[/]", fmt(status.attained),
+                              str(status.n_windows), fmt(status.budget_left),
+                              fmt(status.burn_rate), fmt(status.short_burn_rate))  # fmt: skip
+    stdout.print(table)
+
+
+@monitor_app.command("report")
+@_user_errors
+def report(run_id: Annotated[int, typer.Argument(help="Run id (see the API or 'list').")],
+           db: Db = None, data_dir: DataDir = None) -> None:  # fmt: skip
+    """Print one run's report as JSON."""
+    import json
+
+    with _store(db, data_dir) as store:
+        found = store.runs.report(run_id)
+    stdout.print_json(json.dumps(found.to_dict()))

@@ -1,0 +1,218 @@
+"""Drift checks: features, prediction (classes and scores) and target, with segments.
+
+Profile mode compares the window's merged bucket profiles with the reference (a baseline,
+or the reference range's merged profiles); exact mode and segments read the raw events and
+profile them against the reference's bin edges. Tests run uncorrected and the check's
+multiple-testing correction then covers every p-value of the check at once (every feature in
+every segment), so adding segments does not add false alarms.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from driftpilot.drift import ColumnDrift, compare
+from driftpilot.errors import DriftpilotError
+from driftpilot.monitor._context import WindowContext
+from driftpilot.monitor._data import WindowEvents
+from driftpilot.monitor.results import CheckResult, Severity
+from driftpilot.monitor.spec import (
+    FeatureDriftCheck,
+    PredictionDriftCheck,
+    TargetDriftCheck,
+    check_name,
+)
+from driftpilot.profile import Profile
+from driftpilot.stats import adjust_pvalues
+
+__all__ = ["DEFAULT_TEST", "drift_results", "segment_values"]
+
+#: A monitor's drift test unless the check names one: PSI is exact from the bucket histograms
+#: (binned on the baseline's edges) and, unlike a p-value, does not flag ever smaller shifts
+#: as windows grow, so a month of hourly windows does not raise a month of noise.
+DEFAULT_TEST = "psi"
+
+DriftCheck = FeatureDriftCheck | PredictionDriftCheck | TargetDriftCheck
+
+
+@dataclass(slots=True)
+class _Found:
+    column: ColumnDrift
+    segment: str | None
+
+
+def segment_values(events: WindowEvents, key: str) -> list[Any]:
+    """Each event's value of segment ``key``: its segment tag, else its feature of that name."""
+    out: list[Any] = []
+    for tags, features in zip(events.segments, events.features, strict=True):
+        if tags and key in tags:
+            out.append(tags[key])
+        else:
+            out.append(features.get(key) if features else None)
+    return out
+
+
+def _segments(ctx: WindowContext) -> list[tuple[str, Any, WindowEvents]]:
+    """Return the top ``max_segments`` values of each segment key, with their events."""
+    if not ctx.spec.segments:
+        return []
+    out = []
+    events = ctx.events
+    for key in ctx.spec.segments:
+        values = segment_values(events, key)
+        for value, _ in Counter(v for v in values if v is not None).most_common(
+            ctx.spec.max_segments
+        ):
+            mask = np.fromiter((v == value for v in values), dtype=np.bool_, count=len(values))
+            out.append((key, value, events.select(mask)))
+    return out
+
+
+def _features_table(events: WindowEvents, names: Sequence[str]) -> dict[str, list[Any]]:
+    columns = events.feature_columns(names)
+    return {k: v for k, v in columns.items() if any(x is not None for x in v)}
+
+
+def _compare(
+    reference: Any, current: Any, check: DriftCheck, columns: list[str] | None
+) -> list[ColumnDrift]:
+    options: dict[str, Any] = {"alpha": check.alpha, "correction": None, "test": check.test}
+    if isinstance(check, FeatureDriftCheck) and check.tests:
+        options["tests"] = check.tests
+    elif check.test is None:
+        options["test"] = DEFAULT_TEST
+    report = compare(reference, current, columns=columns, **options)
+    found = list(report.columns.values())
+    if check.threshold is not None:
+        found = [c if c.p_value is not None else _rethreshold(c, check.threshold) for c in found]
+    return found
+
+
+def _rethreshold(column: ColumnDrift, threshold: float) -> ColumnDrift:
+    from dataclasses import replace
+
+    return replace(column, threshold=threshold, drifted=column.statistic >= threshold)
+
+
+def _feature_names(ctx: WindowContext, check: FeatureDriftCheck, reference: Any) -> list[str]:
+    profile = getattr(reference, "profile", reference)
+    names = list(profile.columns) if profile is not None else []
+    if check.features != "all":
+        names = list(check.features)
+    return names
+
+
+def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
+    """Run one drift check over the window (and its segments)."""
+    name = check_name(check)
+    kind_column = {"prediction_drift": "prediction", "target_drift": "label"}
+    found: list[_Found] = []
+    try:
+        if isinstance(check, FeatureDriftCheck):
+            reference: Any = ctx.reference_features()
+            if reference is None:
+                return [_missing(name, "no reference: store a baseline or use a time range")]
+            names = _feature_names(ctx, check, reference)
+            if check.mode == "exact":
+                current: Any = _features_table(ctx.events, names)
+            else:
+                current = ctx.current.features
+            if not current or (isinstance(current, Profile) and current.n_rows == 0):
+                return [_missing(name, "no events in the window")]
+            n_current = current.n_rows if isinstance(current, Profile) else len(ctx.events)
+            if n_current < check.min_events:
+                return [_missing(name, f"{n_current} events, fewer than min_events="
+                                 f"{check.min_events}; not judged")]  # fmt: skip
+            present = current.columns if isinstance(current, Profile) else current
+            columns = [n for n in names if n in present]
+            found += [_Found(c, None) for c in _compare(reference, current, check, columns)]
+            ref_events = ctx.reference_events()
+            for key, value, events in _segments(ctx):
+                segment = f"{key}={value}"
+                table = _features_table(events, columns)
+                seg_ref: Any = reference
+                if ref_events is not None:
+                    ref_values = segment_values(ref_events, key)
+                    mask = np.fromiter((v == value for v in ref_values), dtype=np.bool_,
+                                       count=len(ref_values))  # fmt: skip
+                    seg_ref = _features_table(ref_events.select(mask), columns)
+                    if not seg_ref:
+                        ctx.notes.append(f"{name}: segment {segment} has no reference events")
+                        continue
+                if not table:
+                    continue
+                if len(events) < check.min_events:
+                    ctx.notes.append(f"{name}: segment {segment} has {len(events)} events, fewer "
+                                     f"than min_events={check.min_events}; not judged")  # fmt: skip
+                    continue
+                try:
+                    results = _compare(seg_ref, table, check, [c for c in columns if c in table])
+                except DriftpilotError as err:
+                    ctx.notes.append(f"{name}: segment {segment} skipped: {err}")
+                    continue
+                found += [_Found(c, segment) for c in results]
+        else:
+            role = "prediction" if isinstance(check, PredictionDriftCheck) else "labels"
+            ref_profile = ctx.reference_output(role)
+            cur_profile = ctx.current.prediction if role == "prediction" else ctx.current.labels
+            if ref_profile is None:
+                return [_missing(name, f"the reference has no {role} summary")]
+            if cur_profile is None or cur_profile.n_rows < check.min_events:
+                n_rows = 0 if cur_profile is None else cur_profile.n_rows
+                return [_missing(name, f"{n_rows} {role}, fewer than min_events="
+                                 f"{check.min_events}; not judged")]  # fmt: skip
+            column = kind_column[check.type]
+            found += [_Found(c, None) for c in _compare(ref_profile, cur_profile, check, [column])]
+            ref_window = ctx.reference_window
+            if (isinstance(check, PredictionDriftCheck) and check.scores
+                    and ref_window is not None and ref_window.scores is not None
+                    and ctx.current.scores is not None):  # fmt: skip
+                shared = [c for c in ctx.current.scores.columns if c in ref_window.scores.columns]
+                if shared:
+                    found += [_Found(c, None) for c in _compare(
+                        ref_window.scores, ctx.current.scores, check, shared)]  # fmt: skip
+    except DriftpilotError as err:
+        return [_missing(name, str(err))]
+    return _correct(name, check, found)
+
+
+def _correct(name: str, check: DriftCheck, found: list[_Found]) -> list[CheckResult]:
+    method = getattr(check, "correction", "fdr_bh")
+    tested = [i for i, f in enumerate(found) if f.column.p_value is not None]
+    adjusted = {i: f.column.p_value for i, f in enumerate(found)}
+    if tested and method != "none":
+        values = adjust_pvalues(np.array([found[i].column.p_value for i in tested]), method=method)
+        adjusted.update({i: float(v) for i, v in zip(tested, values, strict=True)})
+    results: list[CheckResult] = []
+    for i, item in enumerate(found):
+        c = item.column
+        p = adjusted[i]
+        drifted = (p < check.alpha) if p is not None else c.drifted
+        severity: Severity = "none"
+        if drifted:
+            severity = "critical" if c.severity == "critical" else check.severity
+        results.append(CheckResult(
+            check=name, kind="drift", metric=c.test, feature=c.name, segment=item.segment,
+            value=c.statistic, p_value=p,
+            upper=None if c.p_value is not None else c.threshold,
+            severity=severity, n=c.n_current,
+            details={"psi": c.psi, "p_value_raw": c.p_value, "threshold": c.threshold,
+                     "n_reference": c.n_reference, "approximate": c.approximate,
+                     "error_bound": c.error_bound},
+        ))  # fmt: skip
+        if c.psi is not None:
+            results.append(CheckResult(
+                check=name, kind="drift", metric="psi", feature=c.name, segment=item.segment,
+                value=c.psi, severity="none", n=c.n_current,
+                reason="PSI is reported beside the test; the test decides",
+            ))  # fmt: skip
+    return results
+
+
+def _missing(name: str, reason: str) -> CheckResult:
+    return CheckResult(check=name, kind="drift", metric="drift", value=None, reason=reason)

@@ -1,0 +1,240 @@
+"""Run monitors: evaluate a window, record it once, revise it when late labels arrive.
+
+``evaluate`` is pure given a ``MonitorSource``: the same window gives the same report.
+``Runner`` adds the ``RunLog``: a run of one (monitor, window) takes a lease in the database
+(so replicas never evaluate the same window twice at once), is skipped when the window
+already ran and neither labels nor late events arrived since, and otherwise becomes the
+window's next revision (revision 1 the first time; revision 2 when labels or late events
+arrived for it afterwards, and so on). ``run_due`` is what the scheduler calls: every complete
+window since the last one, plus revisions of windows within ``label_horizon`` whose label or
+event count grew. ``backfill`` evaluates a past span, reading its raw events once.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from driftpilot.monitor._context import EventCache, Memo, WindowContext
+from driftpilot.monitor._drift import drift_results
+from driftpilot.monitor._performance import (
+    confidence_results,
+    decay_results,
+    detector_results,
+    estimated_results,
+    performance_results,
+)
+from driftpilot.monitor._quality import kpi_results, quality_results
+from driftpilot.monitor.results import CheckResult, MonitorReport
+from driftpilot.monitor.source import MonitorSource, RunLog, RunSummary
+from driftpilot.monitor.spec import MonitorSpec
+from driftpilot.monitor.windows import Window, complete_windows, windows_between
+
+__all__ = ["RunOutcome", "Runner", "evaluate"]
+
+_US = 1_000_000
+_CATCH_UP = 1000
+
+
+def _now() -> int:
+    return time.time_ns() // 1000
+
+
+def _results(ctx: WindowContext, check: object) -> list[CheckResult]:
+    kind = getattr(check, "type")  # noqa: B009 - every check spec has a literal 'type'
+    if kind in ("feature_drift", "prediction_drift", "target_drift"):
+        return drift_results(ctx, check)  # type: ignore[arg-type]
+    if kind == "performance":
+        return performance_results(ctx, check)  # type: ignore[arg-type]
+    if kind == "performance_decay":
+        return decay_results(ctx, check)  # type: ignore[arg-type]
+    if kind == "estimated_performance":
+        return estimated_results(ctx, check)  # type: ignore[arg-type]
+    if kind == "detector":
+        return detector_results(ctx, check)  # type: ignore[arg-type]
+    if kind == "confidence":
+        return confidence_results(ctx, check)  # type: ignore[arg-type]
+    if kind == "kpi":
+        return kpi_results(ctx, check)  # type: ignore[arg-type]
+    return quality_results(ctx, check)
+
+
+def evaluate(
+    spec: MonitorSpec,
+    source: MonitorSource,
+    window: Window,
+    *,
+    revision: int = 1,
+    evaluated_at: int | None = None,
+    events: EventCache | None = None,
+    memo: Memo | None = None,
+) -> MonitorReport:
+    """Evaluate every check of ``spec`` on ``window`` and return the report."""
+    ctx = WindowContext(
+        spec=spec, window=window, source=source,
+        events_cache=events or EventCache(source, spec.model), memo=memo or Memo(),
+        task=source.task(spec.model),
+    )  # fmt: skip
+    results: list[CheckResult] = []
+    for check in spec.checks:
+        results.extend(_results(ctx, check))
+    n_labels = source.label_count(spec.model, start=window.start, end=window.end)
+    return MonitorReport(
+        monitor=spec.name, model=spec.model, window_start=window.start, window_end=window.end,
+        reference=ctx.reference_description(), revision=revision,
+        evaluated_at=evaluated_at if evaluated_at is not None else _now(),
+        n_events=ctx.current.n_events, n_labels=n_labels, results=results,
+        notes=tuple(dict.fromkeys([*ctx.notes, *ctx.current.notes])),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunOutcome:
+    """What happened to one (monitor, window): ran, revised, skipped, or leased elsewhere."""
+
+    monitor: str
+    window: Window
+    status: Literal["ran", "revised", "skipped", "leased"]
+    summary: RunSummary | None = None
+    report: MonitorReport | None = None
+
+
+class Runner:
+    """Evaluate monitors and record their runs.
+
+    Parameters
+    ----------
+    source
+        Where traffic is read.
+    log
+        Where runs are recorded and leased.
+    owner
+        This process's name in leases (host and pid by default).
+    lease_seconds
+        How long a lease holds if its owner dies mid-run.
+    clock
+        Microseconds since the epoch (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        source: MonitorSource,
+        log: RunLog,
+        *,
+        owner: str | None = None,
+        lease_seconds: float = 600.0,
+        clock: Callable[[], int] = _now,
+    ) -> None:
+        self.source = source
+        self.log = log
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.lease_seconds = lease_seconds
+        self.clock = clock
+        self._memos: dict[str, Memo] = {}
+
+    def _memo(self, spec: MonitorSpec) -> Memo:
+        key = spec.model_dump_json()
+        if key not in self._memos:
+            self._memos = {key: Memo()}  # keep only the newest monitor's cache
+        return self._memos[key]
+
+    def run_window(
+        self,
+        spec: MonitorSpec,
+        window: Window,
+        *,
+        force: bool = False,
+        events: EventCache | None = None,
+    ) -> RunOutcome:
+        """Evaluate ``window`` unless it ran and no label arrived since (or ``force``)."""
+        if not self.log.acquire(spec.name, window.start, window.end, owner=self.owner,
+                                ttl_seconds=self.lease_seconds):  # fmt: skip
+            return RunOutcome(monitor=spec.name, window=window, status="leased")
+        try:
+            latest = self.log.latest(spec.name, window.start, window.end)
+            if latest is not None and not force and not self._changed(spec, window, latest):
+                return RunOutcome(monitor=spec.name, window=window, status="skipped",
+                                  summary=latest)  # fmt: skip
+            revision = 1 if latest is None else latest.revision + 1
+            report = evaluate(
+                spec,
+                self.source,
+                window,
+                revision=revision,
+                evaluated_at=self.clock(),
+                events=events,
+                memo=self._memo(spec),
+            )
+            summary = self.log.record(report)
+        finally:
+            self.log.release(spec.name, window.start, window.end, owner=self.owner)
+        status: Literal["ran", "revised"] = "ran" if revision == 1 else "revised"
+        return RunOutcome(monitor=spec.name, window=window, status=status, summary=summary,
+                          report=report)  # fmt: skip
+
+    def _changed(self, spec: MonitorSpec, window: Window, latest: RunSummary) -> bool:
+        """Whether labels or late events arrived for the window since its newest revision."""
+        labels = self.source.label_count(spec.model, start=window.start, end=window.end)
+        if labels != latest.n_labels:
+            return True
+        if spec.version is not None:  # bucket counts span every version; labels decide alone
+            return False
+        counts = self.source.bucket_counts(spec.model, start=window.start, end=window.end)
+        return sum(n for _, n in counts) != latest.n_events
+
+    def due(self, spec: MonitorSpec, now: int) -> tuple[list[Window], list[Window]]:
+        """Return the new windows to run and the evaluated windows to check for labels."""
+        horizon = now - spec.label_horizon * _US
+        evaluated: Sequence[RunSummary] = self.log.evaluated(spec.name, since=horizon)
+        last_end = max((r.window_end for r in evaluated), default=None)
+        if last_end is None:
+            newest = complete_windows(spec, now, since=now - spec.window.step * _US * 2)
+            fresh = newest[-1:]
+        else:
+            fresh = complete_windows(spec, now, since=last_end)[-_CATCH_UP:]
+        revisit = [Window(r.window_start, r.window_end) for r in evaluated]
+        return fresh, sorted(set(revisit) - set(fresh))
+
+    def run_due(self, spec: MonitorSpec, now: int | None = None) -> list[RunOutcome]:
+        """Run every complete window not yet run, and revise windows with new labels."""
+        now = self.clock() if now is None else now
+        fresh, revisit = self.due(spec, now)
+        outcomes = [self.run_window(spec, w) for w in revisit]
+        outcomes += [self.run_window(spec, w) for w in fresh]
+        return [o for o in outcomes if o.status != "skipped"]
+
+    def backfill(
+        self,
+        spec: MonitorSpec,
+        start: int,
+        end: int,
+        *,
+        force: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[RunOutcome]:
+        """Evaluate every grid window inside ``[start, end)``, oldest first."""
+        windows = windows_between(spec, start, end)
+        cache = EventCache(self.source, spec.model)
+        if windows and _reads_events(spec):
+            first = windows[0].start
+            if spec.reference.kind == "trailing":
+                assert spec.reference.trailing is not None
+                first -= spec.reference.trailing * _US
+            cache.preload(first, windows[-1].end)  # a range reference is read once, memoized
+        outcomes = []
+        for i, window in enumerate(windows):
+            outcomes.append(self.run_window(spec, window, force=force, events=cache))
+            if progress is not None:
+                progress(i + 1, len(windows))
+        return outcomes
+
+
+def _reads_events(spec: MonitorSpec) -> bool:
+    raw = {"performance", "performance_decay", "estimated_performance", "detector", "confidence",
+           "kpi"}  # fmt: skip
+    exact = any(getattr(c, "mode", "profile") == "exact" for c in spec.checks)
+    return exact or bool(spec.segments) or any(c.type in raw for c in spec.checks)

@@ -1,0 +1,540 @@
+"""Monitor definitions: what a YAML file (or an API body) says a monitor is.
+
+A file describes one model's monitors::
+
+    model: loan-default
+    monitors:
+      - name: loans-hourly
+        reference: {baseline: latest}        # or {start: ..., end: ...} or {trailing: 7d}
+        window: {size: 1h, every: 1h}        # tumbling; every < size slides
+        schedule: {interval: 5m}             # or {cron: "5 * * * *"}
+        segments: [region]
+        checks:
+          - type: feature_drift
+          - type: missing_values
+            tolerance: 0.02
+
+A file may also hold a single monitor at its top level (``name`` and ``model`` beside
+``checks``). Every mapping forbids unknown keys, so a typo fails naming file, line and field.
+Durations are ``90s``, ``15m``, ``1h``, ``7d`` or ``2w``; times are ISO 8601 (UTC unless they
+say). Windows lie on a grid of ``every`` counted from the Unix epoch, so a window is the same
+on every replica and every run; ``size`` and ``every`` must be whole multiples of the
+service's bucket length (checked when the monitor is loaded by the service).
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pydantic
+from croniter import croniter
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from driftpilot.errors import InvalidParameterError
+from driftpilot.monitor._durations import parse_duration, parse_time
+from driftpilot.monitor._yaml import Lines, load_yaml
+
+__all__ = [
+    "CheckSpec",
+    "MonitorDefinitionError",
+    "MonitorSpec",
+    "ReferenceSpec",
+    "SLOSpec",
+    "ScheduleSpec",
+    "WindowSpec",
+    "load_monitors",
+    "parse_monitors",
+]
+
+Duration = Annotated[int, pydantic.BeforeValidator(parse_duration)]
+Time = Annotated[int, pydantic.BeforeValidator(parse_time)]
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+class MonitorDefinitionError(InvalidParameterError):
+    """A monitor definition that does not validate; the message names file, line and field."""
+
+    code = "invalid_monitor"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Bound(_Strict):
+    """Fixed limits of a value: flagged below ``min`` or above ``max``."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+class ReferenceSpec(_Strict):
+    """What the window is compared with: a baseline, a fixed range, or a trailing window."""
+
+    baseline: str | None = None
+    start: Time | None = None
+    end: Time | None = None
+    trailing: Duration | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ReferenceSpec:
+        kinds = [self.baseline is not None, self.start is not None or self.end is not None,
+                 self.trailing is not None]  # fmt: skip
+        if sum(kinds) != 1:
+            raise ValueError(
+                "give exactly one of 'baseline' (a version or 'latest'), 'start' and 'end', "
+                "or 'trailing'"
+            )
+        if kinds[1] and (self.start is None or self.end is None or self.start >= self.end):
+            raise ValueError("a reference range needs 'start' before 'end'")
+        return self
+
+    @property
+    def kind(self) -> Literal["baseline", "range", "trailing"]:
+        """Which of the three kinds this reference is."""
+        if self.baseline is not None:
+            return "baseline"
+        return "range" if self.start is not None else "trailing"
+
+
+class WindowSpec(_Strict):
+    """The monitored window: ``size`` long, one every ``every``, evaluated ``delay`` after."""
+
+    size: Duration = 3600
+    every: Duration | None = None
+    delay: Annotated[int, pydantic.BeforeValidator(lambda v: 0 if v in (0, "0") else
+                                                    parse_duration(v))] = 0  # fmt: skip
+
+    @property
+    def step(self) -> int:
+        """Seconds between window starts (``size`` for tumbling windows)."""
+        return self.every if self.every is not None else self.size
+
+
+class ScheduleSpec(_Strict):
+    """When the service looks for windows to evaluate: an interval or a cron expression."""
+
+    interval: Duration | None = None
+    cron: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ScheduleSpec:
+        if (self.interval is None) == (self.cron is None):
+            raise ValueError("give exactly one of 'interval' and 'cron'")
+        if self.cron is not None and not croniter.is_valid(self.cron):
+            raise ValueError(f"{self.cron!r} is not a valid cron expression")
+        return self
+
+
+Features = Literal["all"] | list[str]
+
+
+class _Check(_Strict):
+    name: str | None = None
+    severity: Literal["warning", "critical"] = "warning"
+
+
+class FeatureDriftCheck(_Check):
+    """Drift of features (all or named) with the drift core; ``exact`` reads raw events.
+
+    The test is PSI unless ``test``/``tests`` name others; windows (and segments) with fewer
+    than ``min_events`` events are reported but not judged.
+    """
+
+    type: Literal["feature_drift"]
+    features: Features = "all"
+    test: str | None = None
+    tests: dict[str, str] | None = None
+    threshold: float | None = None
+    min_events: int = Field(300, ge=1)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    correction: Literal["fdr_bh", "holm", "bonferroni", "none"] = "fdr_bh"
+    mode: Literal["profile", "exact"] = "profile"
+
+
+class PredictionDriftCheck(_Check):
+    """Drift of the predicted classes or values, and of the scores."""
+
+    type: Literal["prediction_drift"]
+    scores: bool = True
+    test: str | None = None
+    threshold: float | None = None
+    min_events: int = Field(300, ge=1)
+    alpha: float = Field(0.05, gt=0, lt=1)
+
+
+class TargetDriftCheck(_Check):
+    """Drift of the labels that have arrived."""
+
+    type: Literal["target_drift"]
+    test: str | None = None
+    threshold: float | None = None
+    min_events: int = Field(300, ge=1)
+    alpha: float = Field(0.05, gt=0, lt=1)
+
+
+class MissingValuesCheck(_Check):
+    """Missing-value rate per feature above the reference's rate plus ``tolerance``."""
+
+    type: Literal["missing_values"]
+    features: Features = "all"
+    tolerance: float = Field(0.05, ge=0, le=1)
+    max_rate: float | None = Field(None, ge=0, le=1)
+
+
+class OutOfRangeCheck(_Check):
+    """Share of numeric values outside the reference's range or declared ``bounds``."""
+
+    type: Literal["out_of_range"]
+    features: Features = "all"
+    bounds: dict[str, tuple[float | None, float | None]] = {}
+    max_share: float = Field(0.01, ge=0, le=1)
+
+
+class UnseenCategoriesCheck(_Check):
+    """Share of categorical values never seen in the reference."""
+
+    type: Literal["unseen_categories"]
+    features: Features = "all"
+    max_share: float = Field(0.05, ge=0, le=1)
+
+
+class TypeViolationsCheck(_Check):
+    """Share of events the service flagged with schema or type violations at ingest."""
+
+    type: Literal["type_violations"]
+    max_share: float = Field(0.01, ge=0, le=1)
+
+
+class VolumeCheck(_Check):
+    """Events in the window against the mean and spread of the ``history`` windows before."""
+
+    type: Literal["volume"]
+    history: int = Field(24, ge=2)
+    k: float = Field(3.0, gt=0)
+
+
+class FreshnessCheck(_Check):
+    """No event for ``max_age`` before the window's end."""
+
+    type: Literal["freshness"]
+    max_age: Duration = 3600
+
+
+_BINARY = ("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "log_loss", "brier",
+           "ece")  # fmt: skip
+_MULTICLASS = ("accuracy", "precision_macro", "recall_macro", "f1_macro",
+               "precision_weighted", "recall_weighted", "f1_weighted", "roc_auc", "pr_auc",
+               "log_loss", "brier", "ece")  # fmt: skip
+_REGRESSION = ("mae", "rmse", "mape", "r2")
+PERFORMANCE_METRICS = frozenset((*_BINARY, *_MULTICLASS, *_REGRESSION, "label_coverage"))
+ESTIMATED_METRICS = frozenset(("accuracy", "precision", "recall", "f1", "roc_auc"))
+#: Metrics where a higher value is better (the others: lower is better).
+HIGHER_IS_BETTER = frozenset(("accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc",
+    "precision_macro", "recall_macro", "f1_macro", "precision_weighted", "recall_weighted",
+    "f1_weighted", "r2", "label_coverage"))  # fmt: skip
+
+
+class _Scored(_Check):
+    positive: str | int | bool = 1
+    score: str | None = None
+    decision_threshold: float = Field(0.5, ge=0, le=1)
+    thresholds: dict[str, Bound] | None = None
+    k: float = Field(3.0, gt=0)
+    min_labels: int = Field(30, ge=1)
+
+
+class PerformanceCheck(_Scored):
+    """Realized performance where labels exist; thresholds fixed or calibrated (mean ± k·std)."""
+
+    type: Literal["performance"]
+    metrics: list[str] = ["accuracy"]
+
+    @field_validator("metrics")
+    @classmethod
+    def _known(cls, metrics: list[str]) -> list[str]:
+        unknown = sorted(set(metrics) - PERFORMANCE_METRICS)
+        if unknown:
+            raise ValueError(
+                f"unknown metrics {unknown}; choose from {sorted(PERFORMANCE_METRICS)}"
+            )
+        return metrics
+
+
+class EstimatedPerformanceCheck(_Scored):
+    """Binary classifiers: performance estimated from scores alone (confidence-based)."""
+
+    type: Literal["estimated_performance"]
+    metrics: list[str] = ["accuracy", "roc_auc"]
+    confidence: float = Field(0.95, gt=0, lt=1)
+
+    @field_validator("metrics")
+    @classmethod
+    def _known(cls, metrics: list[str]) -> list[str]:
+        unknown = sorted(set(metrics) - ESTIMATED_METRICS)
+        if unknown:
+            raise ValueError(f"unknown metrics {unknown}; choose from {sorted(ESTIMATED_METRICS)}")
+        return metrics
+
+
+class PerformanceDecayCheck(_Check):
+    """A drop of a metric below the baseline's training or validation value."""
+
+    type: Literal["performance_decay"]
+    metric: str = "accuracy"
+    max_drop: float = Field(0.05, ge=0)
+    relative: bool = False
+    source: Literal["training", "validation"] = "validation"
+    expected: float | None = None
+    positive: str | int | bool = 1
+    score: str | None = None
+    decision_threshold: float = Field(0.5, ge=0, le=1)
+    min_labels: int = Field(30, ge=1)
+
+
+class DetectorCheck(_Check):
+    """A streaming concept-drift detector over the window's per-event errors or scores."""
+
+    type: Literal["detector"]
+    method: Literal["adwin", "page_hinkley", "ddm", "eddm", "kswin"] = "adwin"
+    stream: Literal["error", "score"] = "error"
+    params: dict[str, Any] = {}
+    positive: str | int | bool = 1
+    score: str | None = None
+    decision_threshold: float = Field(0.5, ge=0, le=1)
+
+
+class ConfidenceCheck(_Check):
+    """Share of predictions whose top score is at least ``min_confidence``."""
+
+    type: Literal["confidence"]
+    min_confidence: float = Field(0.7, ge=0, le=1)
+    min_share: float = Field(0.9, ge=0, le=1)
+
+
+class KpiCheck(_Check):
+    """A business KPI: ``module:function`` given the window's events, returning a number."""
+
+    type: Literal["kpi"]
+    function: str
+    metric: str = "kpi"
+    min: float | None = None
+    max: float | None = None
+
+    @field_validator("function")
+    @classmethod
+    def _shape(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", value):
+            raise ValueError(f"expected 'module:function', got {value!r}")
+        return value
+
+
+CheckSpec = Annotated[
+    FeatureDriftCheck
+    | PredictionDriftCheck
+    | TargetDriftCheck
+    | MissingValuesCheck
+    | OutOfRangeCheck
+    | UnseenCategoriesCheck
+    | TypeViolationsCheck
+    | VolumeCheck
+    | FreshnessCheck
+    | PerformanceCheck
+    | EstimatedPerformanceCheck
+    | PerformanceDecayCheck
+    | DetectorCheck
+    | ConfidenceCheck
+    | KpiCheck,
+    Field(discriminator="type"),
+]
+
+_OPERATORS: dict[str, Callable[[float, float], bool]] = {
+    ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
+}  # fmt: skip
+
+
+class SLOSpec(_Strict):
+    """A service-level objective over a rolling ``period`` of a check's window values.
+
+    ``kind: windows``: the share of windows whose value meets ``objective`` must be at least
+    ``target`` ("accuracy >= 0.95 in 95% of daily windows"). ``kind: mean``: the mean of the
+    values (weighted by events with ``weighted``) must meet ``objective`` ("mean PSI < 0.1",
+    or "99% of predictions have confidence >= 0.7" as the weighted mean of ``share_confident``
+    >= 0.99).
+    """
+
+    name: str
+    metric: str
+    check: str | None = None
+    feature: str | None = None
+    kind: Literal["windows", "mean"] = "windows"
+    objective: str
+    target: float = Field(0.95, gt=0, le=1)
+    weighted: bool = False
+    period: Duration = 30 * 86400
+    short_period: Duration = 86400
+
+    @field_validator("objective")
+    @classmethod
+    def _objective(cls, value: str) -> str:
+        match = re.fullmatch(r"\s*(>=|<=|>|<)\s*(-?\d+(\.\d+)?(e-?\d+)?)\s*", value)
+        if match is None:
+            raise ValueError(f"expected a comparison such as '>= 0.95' or '< 0.1', got {value!r}")
+        return f"{match.group(1)} {match.group(2)}"
+
+    def meets(self, value: float) -> bool:
+        """Whether ``value`` meets the objective."""
+        op, number = self.objective.split()
+        return _OPERATORS[op](value, float(number))
+
+
+def _default_checks() -> list[Any]:
+    adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(CheckSpec)
+    kinds = ("feature_drift", "prediction_drift", "missing_values", "type_violations")
+    return [adapter.validate_python({"type": kind}) for kind in kinds]
+
+
+class MonitorSpec(_Strict):
+    """One monitor of one model."""
+
+    name: str
+    model: str
+    version: str | None = None
+    reference: ReferenceSpec = ReferenceSpec(baseline="latest")
+    window: WindowSpec = WindowSpec()
+    schedule: ScheduleSpec | None = None
+    label_horizon: Duration = 7 * 86400
+    segments: list[str] = []
+    max_segments: int = Field(20, ge=1)
+    checks: list[CheckSpec] = Field(default_factory=_default_checks)
+    slos: list[SLOSpec] = []
+
+    @field_validator("name", "model")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.fullmatch(value):
+            raise ValueError(
+                "expected 1-200 letters, digits, '.', '_' or '-' starting with a letter or digit"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _unique_checks(self) -> MonitorSpec:
+        names = [check_name(c) for c in self.checks]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"check names must be unique; give 'name' to repeated {repeated}")
+        if self.window.step > self.window.size:
+            raise ValueError("window 'every' must not exceed 'size' (windows would leave gaps)")
+        return self
+
+    @property
+    def effective_schedule(self) -> ScheduleSpec:
+        """The schedule, defaulting to one look per window step."""
+        return self.schedule or ScheduleSpec(interval=self.window.step)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the definition as JSON-ready data (durations in seconds, times in µs)."""
+        return self.model_dump(mode="json")
+
+
+def check_name(check: Any) -> str:
+    """Return a check's name: its ``name`` or its ``type``."""
+    return str(check.name or check.type)
+
+
+def parse_monitors(data: object, *, where: str = "the monitor definition",
+                   lines: Lines | None = None) -> list[MonitorSpec]:  # fmt: skip
+    """Validate parsed YAML/JSON data: a file with ``monitors:`` or a single monitor."""
+    if isinstance(data, Mapping) and "monitors" in data:
+        extra = sorted(set(data) - {"model", "monitors"})
+        if extra:
+            raise _error(where, lines, (extra[0],), "not a field; a file with 'monitors' holds "
+                         "only 'model' and 'monitors'")  # fmt: skip
+        items = data["monitors"]
+        if not isinstance(items, list) or not items:
+            raise _error(where, lines, ("monitors",), "expected a non-empty list of monitors")
+        model = data.get("model")
+        specs = []
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping) and model is not None:
+                item = {"model": model, **item}
+            specs.append(_validate(item, where, lines, ("monitors", i)))
+    else:
+        specs = [_validate(data, where, lines, ())]
+    names = [s.name for s in specs]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            raise _error(where, lines, ("monitors", i, "name"), f"monitor {name!r} is repeated")
+    return specs
+
+
+def load_monitors(source: str | Path, *, text: str | None = None) -> list[MonitorSpec]:
+    """Read and validate one YAML (or JSON) monitor file."""
+    path = Path(source)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise MonitorDefinitionError(
+                f"Cannot read monitor file {path}: {err.strerror}."
+            ) from err
+    data, lines = load_yaml(text, where=str(path))
+    return parse_monitors(data, where=str(path), lines=lines)
+
+
+def _validate(item: object, where: str, lines: Lines | None,
+              prefix: tuple[str | int, ...]) -> MonitorSpec:  # fmt: skip
+    try:
+        return MonitorSpec.model_validate(item)
+    except pydantic.ValidationError as err:
+        first = err.errors()[0]
+        path = _data_path(item, tuple(first["loc"]))
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "not a field here (is it misspelt?)"
+        message = message.removeprefix("Value error, ")
+        raise _error(where, lines, (*prefix, *path), message) from err
+
+
+def _data_path(data: object, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """Keep the parts of a pydantic location that walk the data (drop union tags)."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, Mapping) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, Mapping) and isinstance(part, str) and part not in node:
+            if part in _TAGS:
+                continue
+            path.append(part)
+            break
+    return tuple(path)
+
+
+_TAGS = frozenset(
+    t for t in ("feature_drift", "prediction_drift", "target_drift", "missing_values",
+                "out_of_range", "unseen_categories", "type_violations", "volume", "freshness",
+                "performance", "estimated_performance", "performance_decay", "detector",
+                "confidence", "kpi")
+)  # fmt: skip
+
+
+def _error(where: str, lines: Lines | None, path: tuple[str | int, ...],
+           message: str) -> MonitorDefinitionError:  # fmt: skip
+    line = None
+    if lines:
+        for cut in range(len(path), -1, -1):
+            if path[:cut] in lines:
+                line = lines[path[:cut]]
+                break
+    field = ".".join(str(p) for p in path) or "(top level)"
+    at = f"{where}, line {line}" if line is not None else where
+    return MonitorDefinitionError(f"{at}, field '{field}': {message}.")

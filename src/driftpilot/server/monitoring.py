@@ -1,0 +1,167 @@
+"""Monitors in the service: load definition files, look up specs, and the scheduler loop.
+
+``serve --monitors PATH`` (or ``DRIFTPILOT_MONITORS``) reads every ``*.yaml``/``*.yml`` file
+of a folder (or one file) at start and stores each monitor with origin ``file``; monitors put
+through the API have origin ``api``. The scheduler wakes every ``monitor_tick_seconds`` and
+runs each monitor whose schedule fired (``Runner.run_due``: new complete windows, and
+revisions of windows whose labels grew). Every replica may run the loop: the per-window lease
+in the database makes each (monitor, window) run once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi.concurrency import run_in_threadpool
+
+from driftpilot.errors import DriftpilotError, InvalidParameterError, NotFoundError
+from driftpilot.monitor import (
+    MonitorSpec,
+    Runner,
+    RunOutcome,
+    check_alignment,
+    load_monitors,
+    parse_monitors,
+)
+from driftpilot.monitor.windows import next_fire
+from driftpilot.store import MonitorOrigin, MonitorRecord, Store
+
+__all__ = [
+    "apply_files",
+    "load_files",
+    "monitor_files",
+    "now_us",
+    "run_scheduler",
+    "spec_of",
+    "specs",
+    "store_specs",
+]
+
+logger = logging.getLogger("driftpilot.monitor")
+
+
+def now_us() -> int:
+    """Return the current time in microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
+def monitor_files(path: Path) -> list[Path]:
+    """Return the monitor files of a folder (``*.yaml``, ``*.yml``, ``*.json``), or ``[path]``."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    if not path.exists():
+        raise InvalidParameterError(f"Monitor path {str(path)!r} does not exist.")
+    return [path]
+
+
+def load_files(paths: Sequence[Path], *, bucket_seconds: int) -> list[MonitorSpec]:
+    """Read and validate every monitor file (any problem raises, naming file and line)."""
+    specs: list[MonitorSpec] = []
+    for path in paths:
+        for file in monitor_files(path):
+            specs.extend(load_monitors(file))
+    for spec in specs:
+        check_alignment(spec, bucket_seconds)
+    return specs
+
+
+def store_specs(
+    store: Store, specs: Sequence[MonitorSpec], *, origin: MonitorOrigin = "file"
+) -> list[MonitorSpec]:
+    """Store each spec whose model exists; return the ones whose model does not exist yet."""
+    pending = []
+    for spec in specs:
+        try:
+            store.monitors.put(spec.name, model=spec.model, definition=spec.to_dict(),
+                               origin=origin)  # fmt: skip
+        except NotFoundError:
+            pending.append(spec)
+    return pending
+
+
+def apply_files(
+    store: Store, paths: Sequence[Path], *, bucket_seconds: int, origin: MonitorOrigin = "file"
+) -> list[MonitorSpec]:
+    """Validate every monitor file, then store all of them (none if any file is invalid).
+
+    Raises ``NotFoundError`` if a monitor's model does not exist.
+    """
+    specs = load_files(paths, bucket_seconds=bucket_seconds)
+    pending = store_specs(store, specs, origin=origin)
+    if pending:
+        names = ", ".join(f"{s.name!r} (model {s.model!r})" for s in pending)
+        raise NotFoundError(f"Monitors {names} name models that do not exist; create them first.")
+    return specs
+
+
+def spec_of(record: MonitorRecord) -> MonitorSpec:
+    """Return the spec of a stored monitor."""
+    return parse_monitors(record.definition, where=f"stored monitor {record.name!r}")[0]
+
+
+def specs(store: Store, *, model: str | None = None, name: str | None = None) -> list[MonitorSpec]:
+    """Return the stored monitors (of ``model``, or the one named ``name``)."""
+    if name is not None:
+        return [spec_of(store.monitors.get(name))]
+    return [spec_of(r) for r in store.monitors.list_monitors(model)]
+
+
+def _log(outcomes: Sequence[RunOutcome]) -> None:
+    for outcome in outcomes:
+        if outcome.report is None:
+            continue
+        flagged = outcome.report.flagged
+        logger.info(
+            "monitor %s window %s: %s revision %d, %d findings%s",
+            outcome.monitor, outcome.window.iso(), outcome.status, outcome.report.revision,
+            len(flagged), (": " + ", ".join(sorted({f"{r.check}/{r.feature or r.metric}"
+                                                   for r in flagged}))[:300]) if flagged else "",
+        )  # fmt: skip
+
+
+async def run_scheduler(
+    store: Store, runner: Runner, *, tick: float, pending: Sequence[MonitorSpec] = ()
+) -> None:
+    """Run every monitor whose schedule fired, every ``tick`` seconds, until cancelled.
+
+    ``pending`` monitors (from files, whose model did not exist yet) are stored as soon as
+    their model is created.
+    """
+    next_at: dict[str, int] = {}
+    waiting = list(pending)
+    while True:
+        if waiting:
+            try:
+                left = await run_in_threadpool(store_specs, store, waiting)
+            except (sa.exc.SQLAlchemyError, DriftpilotError):
+                logger.exception("cannot store the pending monitors; retrying in %s s", tick)
+                left = waiting
+            for spec in waiting:
+                if spec not in left:
+                    logger.info("stored monitor %s: its model %s now exists", spec.name, spec.model)
+            waiting = left
+        try:
+            current = await run_in_threadpool(specs, store)
+        except (sa.exc.SQLAlchemyError, DriftpilotError):
+            logger.exception("cannot read the monitors; retrying in %s s", tick)
+            current = []
+        now = now_us()
+        for spec in current:
+            due = next_at.get(spec.name, now)  # a monitor seen for the first time runs now
+            if now < due:
+                continue
+            next_at[spec.name] = next_fire(spec, now)
+            try:
+                outcomes = await run_in_threadpool(runner.run_due, spec, now)
+            except (sa.exc.SQLAlchemyError, DriftpilotError):
+                logger.exception("monitor %s failed; it runs again at its next fire", spec.name)
+                continue
+            _log(outcomes)
+        for gone in set(next_at) - {s.name for s in current}:
+            del next_at[gone]
+        await asyncio.sleep(tick)

@@ -1,0 +1,256 @@
+"""Monitors: definitions (``admin`` to change), runs, reports, series and SLOs (``read``).
+
+A definition is PUT as JSON (the same fields as one monitor of a YAML file) or as YAML text
+(``Content-Type: application/yaml``); it is validated like a file, and a problem is a 422
+naming the field. ``POST .../run`` evaluates the due windows now (or the window complete at
+``at``); ``POST .../backfill`` evaluates every window of a span, at most 2,000 per call.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import AwareDatetime
+
+from driftpilot.errors import InvalidParameterError, RequestFormatError
+from driftpilot.monitor import (
+    MonitorSpec,
+    Runner,
+    RunOutcome,
+    RunSummary,
+    check_alignment,
+    evaluate_slos,
+    parse_monitors,
+    windows_between,
+)
+from driftpilot.monitor._yaml import load_yaml
+from driftpilot.monitor.windows import window_at
+from driftpilot.server.deps import SettingsDep, StoreDep, require
+from driftpilot.server.monitoring import now_us, spec_of
+from driftpilot.server.routers._common import ERRORS, to_datetime, to_micros
+from driftpilot.server.schemas.monitors import (
+    MonitorList,
+    MonitorOut,
+    RunList,
+    RunOutcomeOut,
+    RunOutcomes,
+    RunSummaryOut,
+    SeriesOut,
+    SeriesPointOut,
+    SLOList,
+    SLOOut,
+)
+from driftpilot.store import MonitorRecord, Scope, Store
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["monitors"], responses=ERRORS)
+_read = [require(Scope.READ)]
+_admin = [require(Scope.ADMIN)]
+MAX_BACKFILL_WINDOWS = 2000
+
+At = Annotated[AwareDatetime | None, Query(description="Evaluate as of this time (default now).")]
+Start = Annotated[AwareDatetime | None, Query(description="Inclusive, ISO-8601 with timezone.")]
+End = Annotated[AwareDatetime | None, Query(description="Exclusive, ISO-8601 with timezone.")]
+
+
+def _monitor(record: MonitorRecord) -> MonitorOut:
+    return MonitorOut(
+        name=record.name, model=record.model, origin=record.origin,
+        definition=record.definition, created_at=to_datetime(record.created_at),  # type: ignore[arg-type]
+        updated_at=to_datetime(record.updated_at),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def _summary(summary: RunSummary) -> RunSummaryOut:
+    return RunSummaryOut(
+        run_id=summary.run_id, monitor=summary.monitor, model=summary.model,
+        window_start=to_datetime(summary.window_start),  # type: ignore[arg-type]
+        window_end=to_datetime(summary.window_end),  # type: ignore[arg-type]
+        revision=summary.revision, n_events=summary.n_events, n_labels=summary.n_labels,
+        evaluated_at=to_datetime(summary.evaluated_at),  # type: ignore[arg-type]
+        severity=summary.severity,
+    )  # fmt: skip
+
+
+def _outcome(outcome: RunOutcome) -> RunOutcomeOut:
+    return RunOutcomeOut(
+        monitor=outcome.monitor, window_start=to_datetime(outcome.window.start),  # type: ignore[arg-type]
+        window_end=to_datetime(outcome.window.end),  # type: ignore[arg-type]
+        status=outcome.status,
+        run=None if outcome.summary is None else _summary(outcome.summary),
+        flagged=[] if outcome.report is None else [r.to_dict() for r in outcome.report.flagged],
+    )  # fmt: skip
+
+
+def _runner(store: Store) -> Runner:
+    return Runner(store.source, store.runs)
+
+
+@router.get("/monitors", response_model=MonitorList, dependencies=_read)
+async def list_monitors(store: StoreDep, model: str | None = None) -> MonitorList:
+    """List the stored monitors (of ``model``, if given)."""
+    records = await run_in_threadpool(store.monitors.list_monitors, model)
+    return MonitorList(items=[_monitor(r) for r in records])
+
+
+@router.get("/monitors/{name}", response_model=MonitorOut, dependencies=_read)
+async def get_monitor(name: str, store: StoreDep) -> MonitorOut:
+    """Return one monitor's definition."""
+    return _monitor(await run_in_threadpool(store.monitors.get, name))
+
+
+@router.put(
+    "/monitors/{name}", response_model=MonitorOut, dependencies=_admin,
+    openapi_extra={"requestBody": {"required": True, "content": {
+        "application/json": {"schema": {"type": "object"}},
+        "application/yaml": {"schema": {"type": "string"}}}}},
+)  # fmt: skip
+async def put_monitor(
+    name: str, request: Request, store: StoreDep, settings: SettingsDep
+) -> MonitorOut:
+    """Create or replace monitor ``name`` from a JSON or YAML definition."""
+    body = await request.body()
+    where = f"monitor {name!r}"
+    if "yaml" in request.headers.get("content-type", ""):
+        data, lines = load_yaml(body.decode("utf-8", "replace"), where=where)
+    else:
+        try:
+            data, lines = json.loads(body), None
+        except ValueError as err:
+            raise RequestFormatError(f"The body is not valid JSON: {err}.") from None
+    if isinstance(data, dict):
+        data.setdefault("name", name)
+    spec = parse_monitors(data, where=where, lines=lines)
+    if len(spec) != 1 or spec[0].name != name:
+        raise InvalidParameterError(
+            f"The body must define exactly one monitor named {name!r} (the path's name)."
+        )
+    check_alignment(spec[0], settings.bucket_seconds)
+    record = await run_in_threadpool(
+        lambda: store.monitors.put(
+            name, model=spec[0].model, definition=spec[0].to_dict(), origin="api"
+        )
+    )
+    return _monitor(record)
+
+
+@router.delete("/monitors/{name}", status_code=204, dependencies=_admin)
+async def delete_monitor(name: str, store: StoreDep) -> Response:
+    """Delete a monitor with its runs and results."""
+    await run_in_threadpool(store.monitors.delete, name)
+    return Response(status_code=204)
+
+
+async def _spec(store: Store, name: str) -> MonitorSpec:
+    return spec_of(await run_in_threadpool(store.monitors.get, name))
+
+
+@router.post("/monitors/{name}/run", response_model=RunOutcomes, dependencies=_admin)
+async def run_monitor(
+    name: str, store: StoreDep, at: At = None,
+    force: Annotated[bool, Query(description="Re-evaluate the window at 'at'.")] = False,
+) -> RunOutcomes:  # fmt: skip
+    """Run what is due as of ``at`` (default now).
+
+    Due: new complete windows, and windows whose label count grew (a new revision). With
+    ``force``, re-evaluate the window complete at ``at`` even if nothing changed.
+    """
+    spec = await _spec(store, name)
+    runner = _runner(store)
+    moment = to_micros(at) if at is not None else now_us()
+    assert moment is not None
+    if force:
+        window = window_at(spec, moment)
+        outcomes = [await run_in_threadpool(lambda: runner.run_window(spec, window, force=True))]
+    else:
+        outcomes = await run_in_threadpool(runner.run_due, spec, moment)
+    return RunOutcomes(items=[_outcome(o) for o in outcomes])
+
+
+@router.post("/monitors/{name}/backfill", response_model=RunOutcomes, dependencies=_admin)
+async def backfill_monitor(
+    name: str, store: StoreDep, start: AwareDatetime, end: AwareDatetime,
+    force: Annotated[bool, Query(description="Re-evaluate windows that ran.")] = False,
+) -> RunOutcomes:  # fmt: skip
+    """Evaluate every window inside ``[start, end)`` (at most 2,000)."""
+    spec = await _spec(store, name)
+    low, high = to_micros(start), to_micros(end)
+    assert low is not None
+    assert high is not None
+    n = len(windows_between(spec, low, high))
+    if n > MAX_BACKFILL_WINDOWS:
+        raise InvalidParameterError(
+            f"The span holds {n:,} windows; a backfill call takes at most "
+            f"{MAX_BACKFILL_WINDOWS:,}. Split it, or use 'driftpilot monitor backfill'."
+        )
+    runner = _runner(store)
+    outcomes = await run_in_threadpool(lambda: runner.backfill(spec, low, high, force=force))
+    return RunOutcomes(items=[_outcome(o) for o in outcomes])
+
+
+@router.get("/monitors/{name}/runs", response_model=RunList, dependencies=_read)
+async def list_runs(
+    name: str, store: StoreDep, start: Start = None, end: End = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    revisions: Annotated[bool, Query(description="Every revision, not only the newest.")] = False,
+) -> RunList:  # fmt: skip
+    """List a monitor's runs, newest window first."""
+    runs = await run_in_threadpool(
+        lambda: store.runs.runs(
+            name, start=to_micros(start), end=to_micros(end), limit=limit, revisions=revisions
+        )
+    )
+    return RunList(items=[_summary(r) for r in runs])
+
+
+@router.get("/runs/{run_id}", dependencies=_read)
+async def get_report(run_id: int, store: StoreDep) -> dict[str, Any]:
+    """Return the full report of one run (stable keys; times in microseconds)."""
+    report = await run_in_threadpool(store.runs.report, run_id)
+    return report.to_dict()
+
+
+@router.get("/models/{model}/series", response_model=SeriesOut, dependencies=_read)
+async def series(
+    model: str, store: StoreDep,
+    metric: Annotated[str, Query(description="e.g. psi, ks, missing_rate, accuracy.")],
+    monitor: str | None = None, check: str | None = None,
+    feature: Annotated[str | None, Query(description="Omit for model-wide values.")] = None,
+    segment: Annotated[str | None, Query(description="'name=value'; omit for all.")] = None,
+    start: Start = None, end: End = None,
+) -> SeriesOut:  # fmt: skip
+    """Return one value per window over time (newest revisions), oldest first."""
+    await run_in_threadpool(store.models.get_model, model)
+    points = await run_in_threadpool(
+        lambda: store.runs.series(
+            model,
+            metric=metric,
+            monitor=monitor,
+            check=check,
+            feature=feature,
+            segment=segment,
+            start=to_micros(start),
+            end=to_micros(end),
+        )
+    )
+    return SeriesOut(model=model, metric=metric, feature=feature, segment=segment, points=[
+        SeriesPointOut(
+            window_start=to_datetime(p.window_start),  # type: ignore[arg-type]
+            window_end=to_datetime(p.window_end),  # type: ignore[arg-type]
+            value=p.value, stderr=p.stderr, lower=p.lower, upper=p.upper, severity=p.severity,
+            revision=p.revision, n=p.n, n_labels=p.n_labels,
+        ) for p in points])  # fmt: skip
+
+
+@router.get("/monitors/{name}/slos", response_model=SLOList, dependencies=_read)
+async def slos(name: str, store: StoreDep, at: At = None) -> SLOList:
+    """Return where each SLO of the monitor stands (status, budget left, burn rates)."""
+    spec = await _spec(store, name)
+    moment = to_micros(at) if at is not None else now_us()
+    assert moment is not None
+    found = await run_in_threadpool(lambda: evaluate_slos(spec, store.runs, at=moment))
+    return SLOList(items=[SLOOut(**s.to_dict()) for s in found])
