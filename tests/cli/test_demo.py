@@ -26,6 +26,11 @@ def test_demo_runs_both_halves(tmp_path: Path) -> None:
     assert "predictions stored │ 2,000" in text
     assert "labels joined │ 1,600" in text
     assert "null:features.employment_years" in text
+    # the monitoring part: each incident is first flagged in the hour it was injected
+    assert "missing: injected 01-03 10:00, first flagged 01-03 10:00" in text
+    assert "drift: injected 01-03 18:00, first flagged 01-03 18:00" in text
+    assert "concept: injected 01-04 08:00, first flagged 01-04 08:00" in text
+    assert "SLO 'accuracy-95'" in text
 
 
 def test_demo_without_the_service(tmp_path: Path) -> None:

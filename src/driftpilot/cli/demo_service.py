@@ -203,6 +203,9 @@ def run_service_demo(
                 f"({served.share_drifted:.0%} of the columns; the window mixes training-like "
                 f"and drifted traffic); dataset drift {'YES' if served.dataset_drift else 'NO'}"
             )
+        from driftpilot.cli.demo_monitor import run_monitor_demo
+
+        run_monitor_demo(api, console, step=11)
         plain: dict[str, Any] = {"markup": False, "highlight": False, "soft_wrap": True}
         where = (
             "while it runs"
