@@ -5,6 +5,7 @@ specialises, so ``except ValueError`` keeps working for callers that do not know
 
     DriftpilotError (Exception)
     ├── InvalidParameterError (ValueError)     a parameter outside its allowed values
+    │   └── MonitorDefinitionError             a monitor file or body that does not validate
     ├── InsufficientDataError (ValueError)     too little data for a meaningful statistic
     ├── SchemaMismatchError (ValueError)       columns or types that do not fit together
     ├── IncompatibleProfilesError (ValueError) profiles built with different configurations
@@ -38,6 +39,7 @@ __all__ = [
     "IncompatibleProfilesError",
     "InsufficientDataError",
     "InvalidParameterError",
+    "MonitorDefinitionError",
     "NotFittedError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -59,6 +61,12 @@ class InvalidParameterError(DriftpilotError, ValueError):
     """A parameter is outside the values it accepts."""
 
     code = "invalid_parameter"
+
+
+class MonitorDefinitionError(InvalidParameterError):
+    """A monitor definition that does not validate; the message names file, line and field."""
+
+    code = "invalid_monitor"
 
 
 class InsufficientDataError(DriftpilotError, ValueError):

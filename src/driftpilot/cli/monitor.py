@@ -104,8 +104,14 @@ def _outcomes_table(outcomes: list[RunOutcome], *, title: str) -> Table:
 
 
 def _exit(outcomes: list[RunOutcome], fail_on_critical: bool) -> None:
-    if fail_on_critical and any(o.report is not None and o.report.severity == "critical"
-                                for o in outcomes):  # fmt: skip
+    """Exit 1 on a critical finding, also one stored earlier (a retried call fails again)."""
+
+    def severity(o: RunOutcome) -> str | None:
+        if o.report is not None:
+            return o.report.severity
+        return None if o.summary is None else o.summary.severity
+
+    if fail_on_critical and any(severity(o) == "critical" for o in outcomes):
         raise typer.Exit(1)
 
 
@@ -175,7 +181,8 @@ def run(
     db: Db = None, data_dir: DataDir = None,
 ) -> None:  # fmt: skip
     """Evaluate what is due: new complete windows and windows whose labels grew."""
-    from driftpilot.monitor import Runner
+    from driftpilot.monitor import Runner, RunOutcome
+    from driftpilot.monitor.windows import window_at
     from driftpilot.server.monitoring import now_us
 
     moment = _time(at, "--at") or now_us()
@@ -183,13 +190,18 @@ def run(
     with _store(db, data_dir) as store:
         runner = Runner(store.source, store.runs)
         outcomes = []
+        newest: list[RunOutcome] = []
         for spec in _specs(store, files, model, name, settings.bucket_seconds):
             outcomes += runner.run_due(spec, moment)
+            window = window_at(spec, moment)
+            latest = store.runs.latest(spec.name, window.start, window.end)
+            newest.append(RunOutcome(monitor=spec.name, window=window, status="skipped",
+                                     summary=latest))  # fmt: skip
     if outcomes:
         stdout.print(_outcomes_table(outcomes, title=f"Monitor runs as of {_iso(moment)}"))
     else:
         stdout.print("nothing due: every complete window already ran and no labels arrived")
-    _exit(outcomes, fail_on_critical)
+    _exit(outcomes + newest, fail_on_critical)  # a retry fails again on a stored finding
 
 
 @monitor_app.command("backfill")

@@ -205,7 +205,7 @@ def _correct(name: str, check: DriftCheck, found: list[_Found]) -> list[CheckRes
                      "n_reference": c.n_reference, "approximate": c.approximate,
                      "error_bound": c.error_bound},
         ))  # fmt: skip
-        if c.psi is not None:
+        if c.psi is not None and c.test != "psi":
             results.append(CheckResult(
                 check=name, kind="drift", metric="psi", feature=c.name, segment=item.segment,
                 value=c.psi, severity="none", n=c.n_current,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 __all__ = ["format_duration", "parse_duration", "parse_time"]
 
@@ -42,6 +42,8 @@ def parse_time(value: object) -> int:
         return value  # already microseconds since the epoch (a saved definition)
     if isinstance(value, datetime):
         moment = value
+    elif isinstance(value, date):  # an unquoted YAML date: midnight UTC
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from driftpilot.errors import InvalidParameterError
+from driftpilot.errors import MonitorDefinitionError
 
 __all__ = ["Lines", "load_yaml"]
 
@@ -26,7 +26,7 @@ def load_yaml(text: str, *, where: str) -> tuple[Any, Lines]:
         mark = getattr(err, "problem_mark", None)
         line = f", line {mark.line + 1}" if mark is not None else ""
         problem = getattr(err, "problem", None) or str(err)
-        raise InvalidParameterError(f"{where}{line}: not valid YAML: {problem}.") from err
+        raise MonitorDefinitionError(f"{where}{line}: not valid YAML: {problem}.") from err
     lines: Lines = {}
     if node is None:
         return None, lines

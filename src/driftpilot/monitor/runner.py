@@ -32,7 +32,7 @@ from driftpilot.monitor._quality import kpi_results, quality_results
 from driftpilot.monitor.results import CheckResult, MonitorReport
 from driftpilot.monitor.source import MonitorSource, RunLog, RunSummary
 from driftpilot.monitor.spec import MonitorSpec
-from driftpilot.monitor.windows import Window, complete_windows, windows_between
+from driftpilot.monitor.windows import Window, complete_windows, window_at, windows_between
 
 __all__ = ["RunOutcome", "Runner", "evaluate"]
 
@@ -134,13 +134,6 @@ class Runner:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.lease_seconds = lease_seconds
         self.clock = clock
-        self._memos: dict[str, Memo] = {}
-
-    def _memo(self, spec: MonitorSpec) -> Memo:
-        key = spec.model_dump_json()
-        if key not in self._memos:
-            self._memos = {key: Memo()}  # keep only the newest monitor's cache
-        return self._memos[key]
 
     def run_window(
         self,
@@ -149,8 +142,14 @@ class Runner:
         *,
         force: bool = False,
         events: EventCache | None = None,
+        memo: Memo | None = None,
     ) -> RunOutcome:
-        """Evaluate ``window`` unless it ran and no label arrived since (or ``force``)."""
+        """Evaluate ``window`` unless it ran and nothing arrived since (or ``force``).
+
+        ``events`` and ``memo`` share raw events and reference computations between the
+        windows of one call (a backfill, a scheduler look); a new call reads the reference
+        afresh, so a new baseline counts from the next call on.
+        """
         if not self.log.acquire(spec.name, window.start, window.end, owner=self.owner,
                                 ttl_seconds=self.lease_seconds):  # fmt: skip
             return RunOutcome(monitor=spec.name, window=window, status="leased")
@@ -167,7 +166,7 @@ class Runner:
                 revision=revision,
                 evaluated_at=self.clock(),
                 events=events,
-                memo=self._memo(spec),
+                memo=memo,
             )
             summary = self.log.record(report)
         finally:
@@ -192,8 +191,7 @@ class Runner:
         evaluated: Sequence[RunSummary] = self.log.evaluated(spec.name, since=horizon)
         last_end = max((r.window_end for r in evaluated), default=None)
         if last_end is None:
-            newest = complete_windows(spec, now, since=now - spec.window.step * _US * 2)
-            fresh = newest[-1:]
+            fresh = [window_at(spec, now)]
         else:
             fresh = complete_windows(spec, now, since=last_end)[-_CATCH_UP:]
         revisit = [Window(r.window_start, r.window_end) for r in evaluated]
@@ -203,8 +201,9 @@ class Runner:
         """Run every complete window not yet run, and revise windows with new labels."""
         now = self.clock() if now is None else now
         fresh, revisit = self.due(spec, now)
-        outcomes = [self.run_window(spec, w) for w in revisit]
-        outcomes += [self.run_window(spec, w) for w in fresh]
+        memo = Memo()
+        outcomes = [self.run_window(spec, w, memo=memo) for w in revisit]
+        outcomes += [self.run_window(spec, w, memo=memo) for w in fresh]
         return [o for o in outcomes if o.status != "skipped"]
 
     def backfill(
@@ -226,8 +225,9 @@ class Runner:
                 first -= spec.reference.trailing * _US
             cache.preload(first, windows[-1].end)  # a range reference is read once, memoized
         outcomes = []
+        memo = Memo()
         for i, window in enumerate(windows):
-            outcomes.append(self.run_window(spec, window, force=force, events=cache))
+            outcomes.append(self.run_window(spec, window, force=force, events=cache, memo=memo))
             if progress is not None:
                 progress(i + 1, len(windows))
         return outcomes

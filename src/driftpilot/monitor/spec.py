@@ -34,7 +34,7 @@ import pydantic
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from driftpilot.errors import InvalidParameterError
+from driftpilot.errors import MonitorDefinitionError
 from driftpilot.monitor._durations import parse_duration, parse_time
 from driftpilot.monitor._yaml import Lines, load_yaml
 
@@ -53,12 +53,6 @@ __all__ = [
 Duration = Annotated[int, pydantic.BeforeValidator(parse_duration)]
 Time = Annotated[int, pydantic.BeforeValidator(parse_time)]
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
-
-
-class MonitorDefinitionError(InvalidParameterError):
-    """A monitor definition that does not validate; the message names file, line and field."""
-
-    code = "invalid_monitor"
 
 
 class _Strict(BaseModel):
@@ -108,6 +102,15 @@ class WindowSpec(_Strict):
     every: Duration | None = None
     delay: Annotated[int, pydantic.BeforeValidator(lambda v: 0 if v in (0, "0") else
                                                     parse_duration(v))] = 0  # fmt: skip
+
+    @field_validator("every")
+    @classmethod
+    def _no_gaps(cls, every: int | None, info: pydantic.ValidationInfo) -> int | None:
+        size = info.data.get("size")
+        if every is not None and size is not None and every > size:
+            raise ValueError(f"'every' ({every} s) must not exceed 'size' ({size} s): windows "
+                             "would leave gaps")  # fmt: skip
+        return every
 
     @property
     def step(self) -> int:
@@ -422,15 +425,14 @@ class MonitorSpec(_Strict):
             )
         return value
 
-    @model_validator(mode="after")
-    def _unique_checks(self) -> MonitorSpec:
-        names = [check_name(c) for c in self.checks]
+    @field_validator("checks")
+    @classmethod
+    def _unique_checks(cls, checks: list[Any]) -> list[Any]:
+        names = [check_name(c) for c in checks]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(f"check names must be unique; give 'name' to repeated {repeated}")
-        if self.window.step > self.window.size:
-            raise ValueError("window 'every' must not exceed 'size' (windows would leave gaps)")
-        return self
+        return checks
 
     @property
     def effective_schedule(self) -> ScheduleSpec:
@@ -459,6 +461,9 @@ def parse_monitors(data: object, *, where: str = "the monitor definition",
         if not isinstance(items, list) or not items:
             raise _error(where, lines, ("monitors",), "expected a non-empty list of monitors")
         model = data.get("model")
+        if model is not None and (not isinstance(model, str) or not _NAME.fullmatch(model)):
+            raise _error(where, lines, ("model",), "expected 1-200 letters, digits, '.', '_' or "
+                         "'-' starting with a letter or digit")  # fmt: skip
         specs = []
         for i, item in enumerate(items):
             if isinstance(item, Mapping) and model is not None:
@@ -492,7 +497,8 @@ def _validate(item: object, where: str, lines: Lines | None,
     try:
         return MonitorSpec.model_validate(item)
     except pydantic.ValidationError as err:
-        first = err.errors()[0]
+        problems = err.errors()
+        first = next((p for p in problems if p["type"] == "extra_forbidden"), problems[0])
         path = _data_path(item, tuple(first["loc"]))
         message = first["msg"]
         if first["type"] == "extra_forbidden":
