@@ -5,19 +5,14 @@
 False
 """
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from driftpilot import datasets
 from driftpilot._columns import ColumnType
+from driftpilot._version import __version__
 from driftpilot.drift import ColumnDrift, DriftReport, SchemaFinding, compare
 from driftpilot.profile import Baseline, Profile, ProfileConfig, baseline, fingerprint, profile
 from driftpilot.profile import load_profile as load
-
-try:
-    __version__ = version("driftpilot")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0.0.0"
 
 __all__ = [
     "Baseline",

@@ -31,6 +31,11 @@ def test_demo_runs_both_halves(tmp_path: Path) -> None:
     assert "drift: injected 01-03 18:00, first flagged 01-03 18:00" in text
     assert "concept: injected 01-04 08:00, first flagged 01-04 08:00" in text
     assert "SLO 'accuracy-95'" in text
+    # alerts: deduplicated notifications reached the demo's webhook; /metrics has drift scores
+    assert "fired │ [critical] broken-feed │ 01-03 10:00 │ income" in text
+    assert "resolved │ [critical] broken-feed" in text
+    assert "fired │ [warning] input-drift │ 01-03 18:00 │ channel, credit_score" in text
+    assert 'driftpilot_feature_psi{model="loan-monitor"' in text
 
 
 def test_demo_without_the_service(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from driftpilot.cli import app
-from driftpilot.store import Scope, Store
+from driftpilot.store import Scope, Store, migrate
 
 runner = CliRunner()
 
@@ -16,7 +16,7 @@ def test_db_upgrade_then_keys_lifecycle(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     upgraded = runner.invoke(app, ["db", "upgrade", "--data-dir", data])
     assert upgraded.exit_code == 0, upgraded.output
-    assert "revision 0002" in upgraded.stdout
+    assert f"revision {migrate.head_revision()}" in upgraded.stdout
     created = runner.invoke(app, ["keys", "create", "--scope", "ingest", "--scope", "read",
                                   "--name", "sdk", "--data-dir", data])  # fmt: skip
     assert created.exit_code == 0, created.output

@@ -9,20 +9,74 @@ appeared, with the estimated (label-free) and the realized accuracy side by side
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pyarrow as pa
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-__all__ = ["run_monitor_demo"]
+__all__ = ["Receiver", "run_monitor_demo", "write_alerting"]
 
 MODEL = "loan-monitor"
 _KINDS = {"quality": "data quality", "drift": "drift", "performance": "performance"}
 _INCIDENTS = {"missing": 58, "drift": 66, "concept": 80}
+
+
+_SECRET = "demo-signing-secret"
+
+
+class Receiver:
+    """A webhook receiver on loopback: keeps every CloudEvent it gets, checks signatures."""
+
+    def __init__(self) -> None:
+        from driftpilot.alerts.channels.webhook import verify_signature
+
+        self.events: list[dict[str, Any]] = []
+        self.bad_signatures = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                ok = verify_signature(_SECRET, self.headers["x-driftpilot-timestamp"], body,
+                                      self.headers["x-driftpilot-signature"])  # fmt: skip
+                if ok:
+                    receiver.events.append(json.loads(body))
+                else:
+                    receiver.bad_signatures += 1
+                self.send_response(204 if ok else 401)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                del args
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        """Stop the server."""
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def write_alerting(folder: Path, url: str) -> Path:
+    """Write the demo's alerting file: every notification to the local receiver, signed."""
+    path = folder / "alerting.yaml"
+    path.write_text(
+        f"channels:\n  demo-hook: {{type: webhook, url: '{url}', secret: '{_SECRET}'}}\n"
+        "routes:\n  - {match: {}, channels: [demo-hook]}\n",
+        encoding="utf-8",
+    )
+    return path
 
 
 def _hour(iso: str) -> str:
@@ -37,7 +91,9 @@ def _findings(outcome: dict[str, Any]) -> str:
     return "; ".join(f"{k}: {', '.join(sorted(v))}" for k, v in sorted(found.items())) or "ok"
 
 
-def run_monitor_demo(api: httpx.Client, console: Console, *, step: int) -> None:
+def run_monitor_demo(
+    api: httpx.Client, console: Console, *, step: int, receiver: Receiver | None = None
+) -> None:
     """Log the history, monitor it, and print what was found (see the module docstring)."""
     import driftpilot as dp
     from driftpilot.datasets import make_traffic
@@ -77,6 +133,12 @@ def run_monitor_demo(api: httpx.Client, console: Console, *, step: int) -> None:
             {"type": "performance", "metrics": ["accuracy"], "severity": "critical"},
             {"type": "estimated_performance", "metrics": ["accuracy"]},
         ],
+        "alerts": [
+            {"name": "input-drift", "when": {"check": "feature_drift"}, "tier": "warning"},
+            {"name": "broken-feed", "when": {"check": "missing_values"}, "tier": "critical"},
+            {"name": "accuracy-drop", "when": {"check": "performance", "severity": "critical"},
+             "tier": "critical", "for": 2, "clear": 3},
+        ],
         "slos": [{"name": "accuracy-95", "metric": "accuracy", "objective": ">= 0.6",
                   "target": 0.95, "period": "2d", "short_period": "6h"}],
     }  # fmt: skip
@@ -97,6 +159,39 @@ def run_monitor_demo(api: httpx.Client, console: Console, *, step: int) -> None:
         f"{slo['attained']:.0%} attained, burn rate {slo['burn_rate']:.1f} "
         f"(last 6 hours {slo['short_burn_rate']:.1f})"
     )
+    if receiver is not None:
+        flagged = sum(1 for o in outcomes if o["flagged"])
+        _print_alerts(api, console, receiver, step=step + 3, flagged=flagged)
+
+
+def _print_alerts(
+    api: httpx.Client, console: Console, receiver: Receiver, *, step: int, flagged: int
+) -> None:
+    alerts = api.get("/v1/alerts", params={"model": MODEL, "limit": 100}).json()
+    expected = len(api.get("/v1/notifications", params={"limit": 1000}).json()["items"])
+    deadline = time.monotonic() + 20
+    while len(receiver.events) < expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    table = Table(title=f"Notifications the local webhook received (signed CloudEvents), "
+                        f"from {len(alerts['items'])} alerts", title_justify="left")  # fmt: skip
+    for column in ("type", "alert", "window", "findings"):
+        table.add_column(column)
+    for event in receiver.events:
+        data = event["data"]
+        names = sorted({f["feature"] or f["metric"] for f in data["findings"]})
+        table.add_row(event["type"].rsplit(".", 1)[-1], escape(f"[{data['tier']}] {data['rule']}"),
+                      _hour(data["window"]["start"].replace("Z", "")),
+                      ", ".join(names))  # fmt: skip
+    console.print(f"{step}. {flagged} windows with findings became {len(receiver.events)} "
+                  "notifications: one problem, one alert")  # fmt: skip
+    console.print(table)
+    metrics = api.get("/metrics").text
+    lines = [line for line in metrics.splitlines()
+             if line.startswith("driftpilot_feature_psi{") and MODEL in line]  # fmt: skip
+    console.print(f"{step + 1}. /metrics carries the drift scores for Prometheus "
+                  f"({len(metrics.splitlines()):,} lines), e.g.:")  # fmt: skip
+    for line in lines[:4]:
+        console.print(f"   {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _print_findings(api: httpx.Client, console: Console, outcomes: list[dict[str, Any]]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import socket
 import subprocess
 import sys
@@ -131,10 +132,16 @@ def run_service_demo(
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = (data_dir / "serve.log").open("a")
+    from driftpilot.cli.demo_monitor import Receiver, write_alerting
+
+    receiver = Receiver()
+    alerting = write_alerting(data_dir, receiver.url)
     server = subprocess.Popen(
         _driftpilot("serve", "--port", str(port), "--data-dir", str(data_dir),
-                    "--log-level", "warning"),
+                    "--log-level", "warning", "--alerting", str(alerting),
+                    "--public-url", url),
         stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, "DRIFTPILOT_DISPATCH_SECONDS": "0.3"},
     )  # fmt: skip
     model_server = None
     try:
@@ -205,7 +212,7 @@ def run_service_demo(
             )
         from driftpilot.cli.demo_monitor import run_monitor_demo
 
-        run_monitor_demo(api, console, step=11)
+        run_monitor_demo(api, console, step=11, receiver=receiver)
         plain: dict[str, Any] = {"markup": False, "highlight": False, "soft_wrap": True}
         where = (
             "while it runs"
@@ -229,4 +236,5 @@ def run_service_demo(
         if server.poll() is None:
             server.terminate()
             server.wait(timeout=30)
+        receiver.close()
         log.close()

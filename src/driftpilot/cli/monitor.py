@@ -11,6 +11,8 @@ SQLite file in ``--data-dir``), and take monitor files with ``--monitors`` (stor
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -31,7 +33,8 @@ from driftpilot.cli.service import DataDir, Db, _settings, _store
 from driftpilot.errors import InvalidParameterError
 
 if TYPE_CHECKING:
-    from driftpilot.monitor import MonitorSpec, RunOutcome
+    from driftpilot.monitor import MonitorSpec, Runner, RunOutcome
+    from driftpilot.server import Settings
     from driftpilot.store import Store
 
 __all__ = ["monitor_app"]
@@ -46,8 +49,30 @@ Files = Annotated[
                  show_default=False),
 ]  # fmt: skip
 Model = Annotated[str | None, typer.Option("--model", help="Only this model's monitors.")]
+Alerting = Annotated[
+    Path | None,
+    typer.Option("--alerting", help="Alerting file: notifications are sent at the end.",
+                 show_default=False),
+]  # fmt: skip
 Name = Annotated[str | None, typer.Option("--monitor", help="Only this monitor.")]
 _COLOURS = {"none": "green", "warning": "yellow", "critical": "bold red"}
+
+
+@contextlib.contextmanager
+def _alerting(settings: Settings, store: Store) -> Iterator[Runner]:
+    """Yield the runner with the alert rules attached; send the notifications at the end."""
+    from driftpilot.server.alerting import Alerting
+
+    parts = Alerting.for_settings(settings, store)
+    try:
+        yield parts.runner
+        counts = parts.dispatcher.dispatch(limit=100_000)
+        if counts:
+            stdout.print(
+                "notifications: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            )
+    finally:
+        parts.close()
 
 
 def _time(value: str | None, option: str) -> int | None:
@@ -178,17 +203,16 @@ def run(
     model: Model = None, name: Name = None, files: Files = None,
     at: Annotated[str | None, typer.Option(help="Run as of this ISO time (default now).")] = None,
     fail_on_critical: Annotated[bool, typer.Option(help="Exit 1 on a critical finding.")] = False,
-    db: Db = None, data_dir: DataDir = None,
+    alerting: Alerting = None, db: Db = None, data_dir: DataDir = None,
 ) -> None:  # fmt: skip
     """Evaluate what is due: new complete windows and windows whose labels grew."""
-    from driftpilot.monitor import Runner, RunOutcome
+    from driftpilot.monitor import RunOutcome
     from driftpilot.monitor.windows import window_at
     from driftpilot.server.monitoring import now_us
 
     moment = _time(at, "--at") or now_us()
-    settings = _settings(db=db, data_dir=data_dir)
-    with _store(db, data_dir) as store:
-        runner = Runner(store.source, store.runs)
+    settings = _settings(db=db, data_dir=data_dir, alerting=alerting)
+    with _store(db, data_dir) as store, _alerting(settings, store) as runner:
         outcomes = []
         newest: list[RunOutcome] = []
         for spec in _specs(store, files, model, name, settings.bucket_seconds):
@@ -214,20 +238,17 @@ def backfill(
     all_windows: Annotated[bool, typer.Option("--all", help="List every window, not only "
                                               "those with findings.")] = False,
     fail_on_critical: Annotated[bool, typer.Option(help="Exit 1 on a critical finding.")] = False,
-    db: Db = None, data_dir: DataDir = None,
+    alerting: Alerting = None, db: Db = None, data_dir: DataDir = None,
 ) -> None:  # fmt: skip
     """Evaluate every window of a past span, with a progress bar."""
-    from driftpilot.monitor import Runner
-
     low, high = _time(start, "--from"), _time(end, "--to")
     assert low is not None
     assert high is not None
     if low >= high:
         raise InvalidParameterError(f"--from ({start}) must be before --to ({end}).")
-    settings = _settings(db=db, data_dir=data_dir)
+    settings = _settings(db=db, data_dir=data_dir, alerting=alerting)
     outcomes = []
-    with _store(db, data_dir) as store:
-        runner = Runner(store.source, store.runs)
+    with _store(db, data_dir) as store, _alerting(settings, store) as runner:
         specs = _specs(store, files, model, name, settings.bucket_seconds)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn())  # fmt: skip

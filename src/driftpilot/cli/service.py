@@ -119,6 +119,14 @@ def serve(
         float | None,
         typer.Option(help="Seconds between scheduler looks (0: off) [30].", show_default=False),
     ] = None,
+    alerting: Annotated[
+        Path | None,
+        typer.Option(help="Alerting file: channels, routes, event buses.", show_default=False),
+    ] = None,
+    public_url: Annotated[
+        str | None,
+        typer.Option(help="The service's public URL, for links in alerts.", show_default=False),
+    ] = None,
 ) -> None:
     """Run the HTTP service: log predictions and labels, run monitors (FastAPI + uvicorn)."""
     from driftpilot.server import create_app, is_loopback
@@ -126,7 +134,12 @@ def serve(
     settings = _settings(
         host=host, port=port, db=db, data_dir=data_dir, log_level=log_level,
         auth=False if no_auth else None, monitors=monitors, monitor_tick_seconds=monitor_tick,
+        alerting=alerting, public_url=public_url,
     )  # fmt: skip
+    if settings.alerting is not None:  # a bad alerting file fails here, in one line
+        from driftpilot.alerts.config import load_alerting
+
+        load_alerting(settings.alerting)
     if settings.monitors is not None:  # a bad file fails here, in one line
         from driftpilot.monitor import check_alignment, load_monitors
         from driftpilot.server.monitoring import monitor_files

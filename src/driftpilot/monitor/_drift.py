@@ -27,7 +27,7 @@ from driftpilot.monitor.spec import (
     TargetDriftCheck,
     check_name,
 )
-from driftpilot.profile import Profile
+from driftpilot.profile import NumericSummary, Profile
 from driftpilot.stats import adjust_pvalues
 
 __all__ = ["DEFAULT_TEST", "drift_results", "segment_values"]
@@ -93,6 +93,18 @@ def _compare(
     return found
 
 
+def _unbinned(reference: Any, columns: list[str] | None) -> list[str]:
+    """Numeric columns of a profile reference that keep no histogram (no baseline edges)."""
+    profile = getattr(reference, "profile", reference)
+    if not isinstance(profile, Profile):
+        return []
+    return [
+        name for name, summary in profile.columns.items()
+        if (columns is None or name in columns) and isinstance(summary, NumericSummary)
+        and summary.histogram is None
+    ]  # fmt: skip
+
+
 def _rethreshold(column: ColumnDrift, threshold: float) -> ColumnDrift:
     from dataclasses import replace
 
@@ -118,8 +130,18 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
             if reference is None:
                 return [_missing(name, "no reference: store a baseline or use a time range")]
             names = _feature_names(ctx, check, reference)
-            if check.mode == "exact":
+            exact = check.mode == "exact"
+            if not exact and _unbinned(reference, names):
+                # Without a baseline the bucket profiles keep no histograms (their own edges
+                # would differ from batch to batch), so the drift is computed from raw events.
+                exact = True
+                ctx.notes.append(f"{name}: no baseline histograms, so drift was computed from "
+                                 "raw events (exact mode)")  # fmt: skip
+            if exact:
                 current: Any = _features_table(ctx.events, names)
+                exact_reference = ctx.reference_events()
+                if exact_reference is not None:
+                    reference = _features_table(exact_reference, names)
             else:
                 current = ctx.current.features
             if not current or (isinstance(current, Profile) and current.n_rows == 0):

@@ -118,6 +118,8 @@ class Runner:
         How long a lease holds if its owner dies mid-run.
     clock
         Microseconds since the epoch (injectable for tests).
+    on_report
+        Called with each recorded report (the alert manager), inside the window's lease.
     """
 
     def __init__(
@@ -128,12 +130,14 @@ class Runner:
         owner: str | None = None,
         lease_seconds: float = 600.0,
         clock: Callable[[], int] = _now,
+        on_report: Callable[[MonitorSpec, MonitorReport, RunSummary], object] | None = None,
     ) -> None:
         self.source = source
         self.log = log
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.lease_seconds = lease_seconds
         self.clock = clock
+        self.on_report = on_report
 
     def run_window(
         self,
@@ -169,6 +173,8 @@ class Runner:
                 memo=memo,
             )
             summary = self.log.record(report)
+            if self.on_report is not None:
+                self.on_report(spec, report, summary)
         finally:
             self.log.release(spec.name, window.start, window.end, owner=self.owner)
         status: Literal["ran", "revised"] = "ran" if revision == 1 else "revised"

@@ -39,7 +39,9 @@ from driftpilot.monitor._durations import parse_duration, parse_time
 from driftpilot.monitor._yaml import Lines, load_yaml
 
 __all__ = [
+    "AlertRuleSpec",
     "CheckSpec",
+    "Condition",
     "MonitorDefinitionError",
     "MonitorSpec",
     "ReferenceSpec",
@@ -395,6 +397,77 @@ class SLOSpec(_Strict):
         return _OPERATORS[op](value, float(number))
 
 
+class Condition(_Strict):
+    """A condition over a report's results: a leaf, or ``all``/``any`` of conditions.
+
+    A leaf matches each result with the given ``check`` (name), ``kind``, ``metric``,
+    ``feature``, ``segment``, a ``severity`` at least the one given, and, with ``op`` and
+    ``value``, a value so compared; it holds when at least one result matches. Without
+    ``severity`` or ``op`` a leaf matches only flagged results.
+    """
+
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    check: str | None = None
+    kind: str | None = None
+    metric: str | None = None
+    feature: str | None = None
+    segment: str | None = None
+    severity: Literal["warning", "critical"] | None = None
+    op: Literal["<", "<=", ">", ">=", "==", "!="] | None = None
+    value: float | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Condition:
+        combined = self.all is not None or self.any is not None
+        fields = ("check", "kind", "metric", "feature", "segment", "severity", "op", "value")
+        leaf = any(getattr(self, f) is not None for f in fields)
+        if combined and leaf:
+            raise ValueError("a condition is either 'all'/'any' of conditions or a leaf, not both")
+        if self.all is not None and self.any is not None:
+            raise ValueError("give one of 'all' and 'any' per condition; nest them to combine")
+        if (self.op is None) != (self.value is None):
+            raise ValueError("'op' and 'value' go together")
+        if not combined and not leaf:
+            raise ValueError("an empty condition; name a 'check', 'kind' or 'metric'")
+        return self
+
+
+class AlertRuleSpec(_Strict):
+    """When a monitor's results raise an alert, how bad it is and how it behaves.
+
+    ``group_by`` splits the findings into one alert per value (``feature``, ``segment``,
+    ``check``, ``metric``); by default one alert lists them all (one notification for 12
+    drifted features, not 12). ``for``/``clear`` are flap protection: consecutive breaching
+    windows before firing, clear windows before resolving.
+    """
+
+    name: str
+    when: Condition
+    tier: Literal["info", "warning", "critical"] = "warning"
+    group_by: list[Literal["feature", "segment", "check", "metric"]] = []
+    for_windows: int = Field(1, ge=1, alias="for")
+    clear_windows: int = Field(1, ge=1, alias="clear")
+    renotify: Duration | None = 4 * 3600
+    labels: dict[str, str] = {}
+    message: str | None = None
+    context: list[str] = []
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("message")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None:
+            import jinja2
+
+            try:
+                jinja2.Environment(autoescape=False).parse(value)
+            except jinja2.TemplateSyntaxError as err:
+                raise ValueError(f"the message template does not parse: {err.message}") from None
+        return value
+
+
 def _default_checks() -> list[Any]:
     adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(CheckSpec)
     kinds = ("feature_drift", "prediction_drift", "missing_values", "type_violations")
@@ -415,6 +488,7 @@ class MonitorSpec(_Strict):
     max_segments: int = Field(20, ge=1)
     checks: list[CheckSpec] = Field(default_factory=_default_checks)
     slos: list[SLOSpec] = []
+    alerts: list[AlertRuleSpec] = []
 
     @field_validator("name", "model")
     @classmethod
@@ -439,9 +513,18 @@ class MonitorSpec(_Strict):
         """The schedule, defaulting to one look per window step."""
         return self.schedule or ScheduleSpec(interval=self.window.step)
 
+    @field_validator("alerts")
+    @classmethod
+    def _unique_rules(cls, rules: list[AlertRuleSpec]) -> list[AlertRuleSpec]:
+        names = [r.name for r in rules]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"alert rule names must be unique; repeated {repeated}")
+        return rules
+
     def to_dict(self) -> dict[str, Any]:
         """Return the definition as JSON-ready data (durations in seconds, times in µs)."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", by_alias=True)
 
 
 def check_name(check: Any) -> str:

@@ -4,7 +4,7 @@ At start (the lifespan) it migrates the database (``migrate_on_start``), stores 
 files of ``monitors``, starts the monitor scheduler (``server.monitoring``) and the
 maintenance loop: every ``maintenance_seconds`` it joins labels whose events arrived in a
 race between replicas and compacts buckets with several partial profiles. Both are safe to
-run on every replica at once.
+run on every replica at once. Prometheus scrapes ``/metrics`` (``server.metrics``).
 """
 
 from __future__ import annotations
@@ -21,12 +21,24 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
 from driftpilot import __version__
-from driftpilot.monitor import MonitorSpec, Runner
+from driftpilot.monitor import MonitorSpec
 from driftpilot.profile import ProfileConfig
 from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
+from driftpilot.server.alerting import Alerting, run_dispatcher
+from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
+from driftpilot.server.metrics import router as metrics_router
 from driftpilot.server.monitoring import load_files, run_scheduler, store_specs
-from driftpilot.server.routers import baselines, health, ingest, keys, models, monitors, queries
+from driftpilot.server.routers import (
+    alerts,
+    baselines,
+    health,
+    ingest,
+    keys,
+    models,
+    monitors,
+    queries,
+)
 from driftpilot.server.schemas import EventsBatch, LabelsBatch
 from driftpilot.server.settings import Settings
 from driftpilot.store import Store
@@ -48,10 +60,20 @@ def store_for(settings: Settings) -> Store:
     )
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> FastAPI:
-    """Return the application for ``settings`` (read from the environment if omitted)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: Store | None = None,
+    alerts_firing: AlertsFiring | None = None,
+) -> FastAPI:
+    """Return the application for ``settings`` (read from the environment if omitted).
+
+    ``alerts_firing``, if given, returns the alerts firing by (model, tier, rule), exported at
+    ``/metrics`` as ``driftpilot_alerts_firing`` (``server.metrics``).
+    """
     settings = settings if settings is not None else Settings()
     store = store if store is not None else store_for(settings)
+    alerting = Alerting.for_settings(settings, store)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -75,9 +97,13 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         if settings.maintenance_seconds > 0:
             tasks.append(asyncio.create_task(_maintain(store, settings.maintenance_seconds)))
         if settings.monitor_tick_seconds > 0:
-            runner = Runner(store.source, store.runs)
+            runner = alerting.runner
             tasks.append(asyncio.create_task(
                 run_scheduler(store, runner, tick=settings.monitor_tick_seconds, pending=pending)
+            ))  # fmt: skip
+        if settings.dispatch_seconds > 0:
+            tasks.append(asyncio.create_task(
+                run_dispatcher(alerting, every=settings.dispatch_seconds)
             ))  # fmt: skip
         try:
             yield
@@ -86,6 +112,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            alerting.close()
             store.close()
 
     app = FastAPI(
@@ -96,9 +123,14 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.alerting = alerting
+    app.state.metrics = ServiceMetrics(
+        store, alerts_firing=alerts_firing or store.alerts.firing_counts
+    )
     install_error_handlers(app)
     app.include_router(health.router)
-    for module in (models, baselines, ingest, queries, keys, monitors):
+    app.include_router(metrics_router)
+    for module in (models, baselines, ingest, queries, keys, monitors, alerts):
         app.include_router(module.router, prefix="/v1")
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes

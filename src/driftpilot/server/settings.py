@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     auth: bool = Field(
         default=True, description="Require API keys (off only on a loopback address)."
     )
+    metrics_auth: bool = Field(
+        default=False,
+        description="Require an API key with the read scope for /metrics (open by default).",
+    )
     max_body_bytes: int = Field(
         default=10 * MiB, ge=1024, description="Largest request body (413)."
     )
@@ -68,6 +72,15 @@ class Settings(BaseSettings):
     )
     monitor_tick_seconds: float = Field(
         default=30.0, ge=0, description="How often the scheduler looks for due monitors (0: off)."
+    )
+    alerting: Path | None = Field(
+        default=None, description="Alerting file: channels, routes and event buses."
+    )
+    public_url: str | None = Field(
+        default=None, description="The service's public URL, for report links in alerts."
+    )
+    dispatch_seconds: float = Field(
+        default=2.0, ge=0, description="How often pending notifications are sent (0: never)."
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
 

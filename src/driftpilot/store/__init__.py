@@ -5,7 +5,7 @@ migrations shipped in the package. Repositories return frozen dataclasses
 (``driftpilot.store.records``); no database row leaves this package. Open one with
 ``Store.from_url(url)`` (or the default SQLite file in a data folder), then ``upgrade()``.
 For the monitor layer, ``Store.source`` is its ``MonitorSource`` and ``Store.runs`` its
-``RunLog``.
+``RunLog``; ``Store.metrics`` answers the service's Prometheus scrapes.
 """
 
 from __future__ import annotations
@@ -19,9 +19,16 @@ from driftpilot.profile import ProfileConfig
 from driftpilot.store import migrate
 from driftpilot.store._engine import Synchronous, create_engine, default_url
 from driftpilot.store._time import from_us, now_us, to_iso, to_us
+from driftpilot.store.alerts import AlertRepository, OutboxItem, Silence
 from driftpilot.store.events import EventRepository
 from driftpilot.store.keys import KeyRepository, parse_scopes
 from driftpilot.store.labels import LabelRepository
+from driftpilot.store.metrics import (
+    LatestResult,
+    MetricsRepository,
+    MetricsSnapshot,
+    MonitorState,
+)
 from driftpilot.store.models import ModelRepository
 from driftpilot.store.monitors import MonitorRepository
 from driftpilot.store.partials import ProfileRepository, WindowProfile
@@ -50,6 +57,7 @@ from driftpilot.store.runs import RunRepository
 from driftpilot.store.source import StoreSource
 
 __all__ = [
+    "AlertRepository",
     "ApiKeyRecord",
     "BaselineRecord",
     "ErrorInfo",
@@ -64,16 +72,22 @@ __all__ = [
     "LabelRecord",
     "LabelRepository",
     "LabelResult",
+    "LatestResult",
+    "MetricsRepository",
+    "MetricsSnapshot",
     "ModelRecord",
     "ModelRepository",
     "MonitorOrigin",
     "MonitorRecord",
     "MonitorRepository",
+    "MonitorState",
     "NewApiKey",
+    "OutboxItem",
     "Page",
     "ProfileRepository",
     "RunRepository",
     "Scope",
+    "Silence",
     "Store",
     "StoreSource",
     "Task",
@@ -125,8 +139,10 @@ class Store:
         )
         self.profiles = ProfileRepository(engine)
         self.keys = KeyRepository(engine)
+        self.alerts = AlertRepository(engine)
         self.monitors = MonitorRepository(engine, clock=clock)
         self.runs = RunRepository(engine, clock=clock)
+        self.metrics = MetricsRepository(engine)
         self.source = StoreSource(self)
 
     @classmethod

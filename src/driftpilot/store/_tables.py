@@ -30,6 +30,7 @@ import sqlalchemy as sa
 
 __all__ = [
     "VERSION_TABLE",
+    "alerts",
     "api_keys",
     "baselines",
     "check_results",
@@ -41,7 +42,9 @@ __all__ = [
     "monitor_leases",
     "monitor_runs",
     "monitors",
+    "notifications",
     "profile_partials",
+    "silences",
 ]
 
 VERSION_TABLE = "dp_alembic_version"
@@ -254,4 +257,69 @@ monitor_leases = sa.Table(
     sa.Column("window_end", sa.BigInteger, primary_key=True),
     sa.Column("owner", sa.String(100), nullable=False),
     sa.Column("expires_at", sa.BigInteger, nullable=False),
+)
+
+alerts = sa.Table(
+    "dp_alerts",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("dedup_key", sa.String(500), nullable=False),
+    sa.Column("monitor", sa.String(200), nullable=False),
+    sa.Column("rule", sa.String(200), nullable=False),
+    sa.Column("group_values", sa.Text, nullable=False),
+    sa.Column("tier", sa.String(10), nullable=False),
+    sa.Column("state", sa.String(15), nullable=False),
+    sa.Column("bad", sa.Integer, nullable=False),
+    sa.Column("clear", sa.Integer, nullable=False),
+    sa.Column("findings", sa.Text, nullable=False),
+    sa.Column("first_window_start", sa.BigInteger, nullable=False),
+    sa.Column("last_bad_window_end", sa.BigInteger, nullable=False),
+    sa.Column("last_window_end", sa.BigInteger, nullable=False),
+    sa.Column("fired_at", sa.BigInteger, nullable=True),
+    sa.Column("last_notified_at", sa.BigInteger, nullable=True),
+    sa.Column("acknowledged_at", sa.BigInteger, nullable=True),
+    sa.Column("acknowledged_by", sa.String(200), nullable=True),
+    sa.Column("resolved_at", sa.BigInteger, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_dp_alerts_key_state", "dedup_key", "state"),
+    sa.Index("ix_dp_alerts_monitor_rule_state", "monitor", "rule", "state"),
+)
+
+silences = sa.Table(
+    "dp_silences",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("matchers", sa.Text, nullable=False),
+    sa.Column("starts_at", sa.BigInteger, nullable=False),
+    sa.Column("ends_at", sa.BigInteger, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)
+
+notifications = sa.Table(
+    "dp_notifications",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column("notification_id", sa.String(36), nullable=False),
+    sa.Column(
+        "alert_id",
+        _BigId,
+        sa.ForeignKey("dp_alerts.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("channel", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(15), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("status", sa.String(15), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+    sa.Index("ix_dp_notifications_status_id", "status", "id"),
 )

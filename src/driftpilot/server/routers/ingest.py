@@ -3,8 +3,8 @@
 The body is read and parsed here, not by FastAPI, because one bad event must not turn the
 batch into a 422: per-event problems go into that event's result (``driftpilot.store``'s
 batch semantics). Parsing, checking and storing run on a worker thread; the response is sent
-after the transaction commits. The OpenAPI document describes the body with ``EventsBatch``
-and ``LabelsBatch``.
+after the transaction commits; stored events are then counted for ``/metrics``. The OpenAPI
+document describes the body with ``EventsBatch`` and ``LabelsBatch``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from driftpilot.server._json import JSONBytes, dumps
 from driftpilot.server.deps import SettingsDep, StoreDep, require
+from driftpilot.server.metrics import MetricsDep, ServiceMetrics
 from driftpilot.server.routers._common import ERRORS, read_batch
 from driftpilot.server.schemas import IngestResponse, LabelIngestResponse
 from driftpilot.server.settings import Settings
@@ -42,11 +43,11 @@ def _body(schema: str) -> dict[str, Any]:
     summary="Log a batch of prediction events",
 )
 async def ingest_events(
-    model: str, request: Request, store: StoreDep, settings: SettingsDep
+    model: str, request: Request, store: StoreDep, settings: SettingsDep, metrics: MetricsDep
 ) -> Response:
     """Store events; each gets ``stored``, ``duplicate`` or ``rejected`` and its quality flags."""
     body = await request.body()
-    return await run_in_threadpool(_events, store, settings, model, body)
+    return await run_in_threadpool(_events, store, settings, metrics, model, body)
 
 
 @router.post(
@@ -63,9 +64,13 @@ async def ingest_labels(
     return await run_in_threadpool(_labels, store, settings, model, body)
 
 
-def _events(store: Store, settings: Settings, model: str, body: bytes) -> Response:
+def _events(
+    store: Store, settings: Settings, metrics: ServiceMetrics, model: str, body: bytes
+) -> Response:
     items, texts = read_batch(body, "events", settings.max_batch)
-    return JSONBytes(dumps(_ingest_json(store.events.ingest(model, items, texts=texts))))
+    result = store.events.ingest(model, items, texts=texts)
+    metrics.record_events(model, items, result.results)  # after the commit: durable events only
+    return JSONBytes(dumps(_ingest_json(result)))
 
 
 def _labels(store: Store, settings: Settings, model: str, body: bytes) -> Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime
 
@@ -86,8 +86,9 @@ def _outcome(outcome: RunOutcome) -> RunOutcomeOut:
     )  # fmt: skip
 
 
-def _runner(store: Store) -> Runner:
-    return Runner(store.source, store.runs)
+def _runner(request: Request) -> Runner:
+    runner: Runner = request.app.state.alerting.runner
+    return runner
 
 
 @router.get("/monitors", response_model=MonitorList, dependencies=_read)
@@ -151,7 +152,7 @@ async def _spec(store: Store, name: str) -> MonitorSpec:
 
 @router.post("/monitors/{name}/run", response_model=RunOutcomes, dependencies=_admin)
 async def run_monitor(
-    name: str, store: StoreDep, at: At = None,
+    name: str, store: StoreDep, request: Request, at: At = None,
     force: Annotated[bool, Query(description="Re-evaluate the window at 'at'.")] = False,
 ) -> RunOutcomes:  # fmt: skip
     """Run what is due as of ``at`` (default now).
@@ -160,7 +161,7 @@ async def run_monitor(
     ``force``, re-evaluate the window complete at ``at`` even if nothing changed.
     """
     spec = await _spec(store, name)
-    runner = _runner(store)
+    runner = _runner(request)
     moment = to_micros(at) if at is not None else now_us()
     assert moment is not None
     if force:
@@ -173,7 +174,7 @@ async def run_monitor(
 
 @router.post("/monitors/{name}/backfill", response_model=RunOutcomes, dependencies=_admin)
 async def backfill_monitor(
-    name: str, store: StoreDep, start: AwareDatetime, end: AwareDatetime,
+    name: str, store: StoreDep, request: Request, start: AwareDatetime, end: AwareDatetime,
     force: Annotated[bool, Query(description="Re-evaluate windows that ran.")] = False,
 ) -> RunOutcomes:  # fmt: skip
     """Evaluate every window inside ``[start, end)`` (at most 2,000)."""
@@ -187,7 +188,7 @@ async def backfill_monitor(
             f"The span holds {n:,} windows; a backfill call takes at most "
             f"{MAX_BACKFILL_WINDOWS:,}. Split it, or use 'driftpilot monitor backfill'."
         )
-    runner = _runner(store)
+    runner = _runner(request)
     outcomes = await run_in_threadpool(lambda: runner.backfill(spec, low, high, force=force))
     return RunOutcomes(items=[_outcome(o) for o in outcomes])
 
@@ -208,7 +209,9 @@ async def list_runs(
 
 
 @router.get("/runs/{run_id}", dependencies=_read)
-async def get_report(run_id: int, store: StoreDep) -> dict[str, Any]:
+async def get_report(
+    run_id: Annotated[int, Path(ge=1, le=2**63 - 1)], store: StoreDep
+) -> dict[str, Any]:
     """Return the full report of one run (stable keys; times in microseconds)."""
     report = await run_in_threadpool(store.runs.report, run_id)
     return report.to_dict()

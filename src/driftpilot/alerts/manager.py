@@ -1,0 +1,223 @@
+"""Alert manager: run the rules on each report, persist the lifecycle, queue notifications.
+
+``AlertManager.process(spec, report)`` is called after every recorded run (the runner's
+``on_report``). For each rule it steps the open alerts (``engine.step``) and saves each
+changed alert with its notifications in one transaction (the outbox): one row per routed
+channel and per event bus, ``suppressed`` when a silence matches. ``dispatch`` sends what is
+pending, with retries; a notification whose every attempt failed stays ``failed`` with its
+error (the dead letter). Monitor-run and drift-found events go to the buses directly.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol
+
+import jinja2
+
+from driftpilot.alerts.config import AlertingConfig
+from driftpilot.alerts.engine import AlertState, Transition, step
+from driftpilot.alerts.notification import EVENT_TYPES, Finding, Notification, cloudevent, iso
+from driftpilot.monitor.results import MonitorReport
+from driftpilot.monitor.spec import AlertRuleSpec, MonitorSpec
+
+__all__ = ["AlertManager", "AlertStorePort", "notification_from", "render"]
+
+logger = logging.getLogger("driftpilot.alerts")
+
+_DEFAULT_MESSAGE = (
+    "{% if revision %}Late-label revision: {% endif %}"
+    "{% if kind == 'resolved' %}Resolved: {% endif %}"
+    "{{ findings|length }} finding(s) on model {{ model }} (monitor {{ monitor }}, rule {{ rule }})"
+    " in window {{ window_start }} to {{ window_end }}"
+    "{% for f in findings[:12] %}\n- {{ f.feature or f.metric }}{% if f.segment %} "
+    "[{{ f.segment }}]{% endif %}: {{ f.metric }} = "
+    "{{ '%.4g'|format(f.value) if f.value is not none else 'n/a' }} ({{ f.severity }})"
+    "{% endfor %}{% if findings|length > 12 %}\n... and {{ findings|length - 12 }} more"
+    "{% endif %}{% if report_url %}\nReport: {{ report_url }}{% endif %}"
+)
+_ENV = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined)
+
+
+OutboxRow = tuple[str, str, str, dict[str, Any], str]
+
+
+class AlertStorePort(Protocol):
+    """What the manager needs from the store (``driftpilot.store.AlertRepository``)."""
+
+    def open_alerts_of(self, monitor: str) -> list[AlertState]:
+        """Return the open alerts of every rule of one monitor."""
+        ...
+
+    def apply(
+        self,
+        changes: Sequence[tuple[AlertState, Callable[[AlertState], Sequence[OutboxRow]] | None]],
+    ) -> list[AlertState]:
+        """Save the changed alerts of one report with their notifications, in one transaction."""
+        ...
+
+    def silences(self, *, active_at: int | None = None) -> Sequence[Any]:
+        """Return the silences active at ``active_at``."""
+        ...
+
+
+@functools.lru_cache(maxsize=256)
+def _template(text: str) -> jinja2.Template:
+    return _ENV.from_string(text)
+
+
+def render(template: str | None, context: Mapping[str, Any]) -> str:
+    """Render a rule's message template (the default one when ``None``)."""
+    try:
+        return _template(template or _DEFAULT_MESSAGE).render(**context)
+    except jinja2.TemplateError as err:
+        fallback = _template(_DEFAULT_MESSAGE).render(**context)
+        return f"(the rule's message template failed: {err}) {fallback}"
+
+
+def notification_from(data: Mapping[str, Any]) -> Notification:
+    """Rebuild a notification stored in the outbox."""
+    fields = dict(data)
+    fields["findings"] = tuple(Finding(**f) for f in fields.get("findings", ()))
+    return Notification(**fields)
+
+
+def _fields(n: Notification) -> dict[str, Any]:
+    return {
+        "id": n.id, "kind": n.kind, "alert_id": n.alert_id, "dedup_key": n.dedup_key,
+        "rule": n.rule, "tier": n.tier, "model": n.model, "version": n.version,
+        "monitor": n.monitor, "window_start": n.window_start, "window_end": n.window_end,
+        "title": n.title, "text": n.text, "findings": [f.to_dict() for f in n.findings],
+        "labels": dict(n.labels), "report_url": n.report_url, "revision": n.revision,
+        "context": dict(n.context), "created_at": n.created_at,
+    }  # fmt: skip
+
+
+class AlertManager:
+    """Turn reports into alert transitions and queued notifications.
+
+    Parameters
+    ----------
+    store
+        The alert store (``Store.alerts``).
+    config
+        Channels, routes, buses and the public URL for report links.
+    clock
+        Microseconds since the epoch.
+    publish
+        Sends a CloudEvent to the buses (monitor-run and drift events); ``None`` when no bus.
+    """
+
+    def __init__(
+        self,
+        store: AlertStorePort,
+        config: AlertingConfig | None = None,
+        *,
+        clock: Callable[[], int],
+        publish: Callable[[dict[str, Any]], object] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config or AlertingConfig()
+        self.clock = clock
+        self.publish = publish
+
+    def process(
+        self, spec: MonitorSpec, report: MonitorReport, run_id: int | None = None
+    ) -> list[Transition]:
+        """Step every rule of ``spec`` on ``report``; save changes and queue notifications."""
+        now = self.clock()
+        self._announce(report, run_id, now)
+        if not spec.alerts:
+            return []
+        silences = self.store.silences(active_at=now)
+        by_rule: dict[str, list[AlertState]] = {}
+        for alert in self.store.open_alerts_of(spec.name):
+            by_rule.setdefault(alert.rule, []).append(alert)
+        out: list[Transition] = []
+        changes: list[tuple[AlertState, Callable[[AlertState], Sequence[OutboxRow]] | None]] = []
+        for rule in spec.alerts:
+            for transition in step(rule, report, by_rule.get(rule.name, []), now=now):
+                outbox = None
+                if transition.notify is not None:
+                    outbox = functools.partial(
+                        self._outbox, rule, transition, report=report, run_id=run_id,
+                        silences=silences, now=now,
+                    )  # fmt: skip
+                changes.append((transition.alert, outbox))
+                out.append(transition)
+        self.store.apply(changes)
+        return out
+
+    def _outbox(
+        self, rule: AlertRuleSpec, transition: Transition, alert: AlertState, *,
+        report: MonitorReport, run_id: int | None, silences: Sequence[Any], now: int,
+    ) -> list[OutboxRow]:  # fmt: skip
+        assert transition.notify is not None
+        assert alert.id is not None
+        labels = {"tier": rule.tier, "model": report.model, "monitor": report.monitor,
+                  "rule": rule.name, "kind": transition.notify, **rule.labels,
+                  **alert.group}  # fmt: skip
+        url = None
+        if self.config.public_url and run_id is not None:
+            url = f"{self.config.public_url.rstrip('/')}/v1/runs/{run_id}"
+        findings = tuple(
+            Finding(check=r.check, metric=r.metric, feature=r.feature, segment=r.segment,
+                    value=r.value, severity=r.severity, lower=r.lower, upper=r.upper)
+            for r in alert.findings
+        )  # fmt: skip
+        context = {r.metric: r.value for r in report.results
+                   if r.kind == "kpi" or r.check in rule.context}  # fmt: skip
+        version = report.reference.get("version") if report.reference else None
+        variables = {
+            "model": report.model, "monitor": report.monitor, "rule": rule.name,
+            "tier": rule.tier, "kind": transition.notify, "revision": transition.revision,
+            "window_start": iso(transition.window_start), "window_end": iso(transition.window_end),
+            "findings": [f.to_dict() for f in findings], "report_url": url, "context": context,
+            "group": dict(alert.group), "version": version,
+        }  # fmt: skip
+        state = "resolved" if transition.notify == "resolved" else "firing"
+        title = (f"[{rule.tier.upper()}] {rule.name} {state} on {report.model}: "
+                 f"{len(findings)} finding(s)"
+                 + (" (late-label revision)" if transition.revision else ""))  # fmt: skip
+        notification = Notification(
+            id=str(uuid.uuid4()), kind=transition.notify, alert_id=alert.id,
+            dedup_key=alert.dedup_key, rule=rule.name, tier=rule.tier, model=report.model,
+            version=version if isinstance(version, str) else None, monitor=report.monitor,
+            window_start=transition.window_start, window_end=transition.window_end, title=title,
+            text=render(rule.message, variables), findings=findings, labels=labels,
+            report_url=url, revision=transition.revision, context=context, created_at=now,
+        )  # fmt: skip
+        silenced = any(s.matches(labels, now) for s in silences)
+        status = "suppressed" if silenced else "pending"
+        payload = _fields(notification)
+        kind: str = notification.kind
+        rows: list[tuple[str, str, str, dict[str, Any], str]] = [
+            (notification.id, c, kind, payload, status) for c in self.config.channels_for(labels)
+        ]
+        rows += [(notification.id, f"bus:{i}", kind, payload, status)
+                 for i in range(len(self.config.buses))]  # fmt: skip
+        return rows
+
+    def _announce(self, report: MonitorReport, run_id: int | None, now: int) -> None:
+        if self.publish is None:
+            return
+        source = f"/{self.config.source}/monitors/{report.monitor}"
+        summary = {"monitor": report.monitor, "model": report.model, "run_id": run_id,
+                   "window": {"start": iso(report.window_start), "end": iso(report.window_end)},
+                   "revision": report.revision, "severity": report.severity,
+                   "n_events": report.n_events, "n_flagged": len(report.flagged)}  # fmt: skip
+        events = [cloudevent(EVENT_TYPES["run"], summary, id=str(uuid.uuid4()), source=source,
+                             time=now, subject=report.model)]  # fmt: skip
+        drifted = [r.to_dict() for r in report.flagged if r.kind == "drift"]
+        if drifted:
+            events.append(cloudevent(EVENT_TYPES["drift"], {**summary, "drifted": drifted},
+                                     id=str(uuid.uuid4()), source=source, time=now,
+                                     subject=report.model))  # fmt: skip
+        for event in events:
+            try:
+                self.publish(event)
+            except Exception:
+                logger.exception("could not publish %s", event["type"])

@@ -1,0 +1,176 @@
+"""``driftpilot alerts list|show|ack|silence|silences|unsilence|notifications|dispatch``.
+
+They work on the service's database directly (``--db`` or ``--data-dir``), like the other
+service commands. ``dispatch`` sends pending notifications once (what ``serve`` does every
+``dispatch_seconds``), for batch set-ups that run ``driftpilot monitor run`` from cron.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from driftpilot.cli.app import _user_errors, app, stdout
+from driftpilot.cli.service import DataDir, Db, _settings, _store
+from driftpilot.errors import InvalidParameterError
+
+__all__ = ["alerts_app"]
+
+alerts_app = typer.Typer(help="Alerts: list, acknowledge, silence, notifications.",
+                         no_args_is_help=True)  # fmt: skip
+app.add_typer(alerts_app, name="alerts")
+_COLOURS = {"info": "cyan", "warning": "yellow", "critical": "bold red"}
+
+
+def _iso(us: int | None) -> str:
+    return "" if us is None else datetime.fromtimestamp(us / 1e6, tz=UTC).strftime("%m-%d %H:%M")
+
+
+@alerts_app.command("list")
+@_user_errors
+def list_alerts(
+    state: Annotated[str | None, typer.Option(help="open, pending, firing, acknowledged, "
+                                              "resolved.")] = "open",
+    model: Annotated[str | None, typer.Option(help="Only this model.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """List alerts, newest change first."""
+    table = Table(title="Alerts", title_justify="left")
+    for column in ("id", "tier", "state", "model", "rule", "group", "findings", "since",
+                   "last window"):  # fmt: skip
+        table.add_column(column)
+    with _store(db, data_dir) as store:
+        found = store.alerts.list_alerts(state=state, model=model, limit=limit)
+    for a in found:
+        names = sorted({f.feature or f.metric for f in a.findings})
+        text = ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
+        group = ",".join(f"{k}={v}" for k, v in a.group.items())
+        table.add_row(str(a.id), f"[{_COLOURS.get(a.tier, '')}]{a.tier}[/]", a.state, a.model,
+                      a.rule, group, text, _iso(a.fired_at or a.created_at),
+                      _iso(a.last_window_end))  # fmt: skip
+    stdout.print(table)
+
+
+@alerts_app.command("show")
+@_user_errors
+def show(alert_id: int, db: Db = None, data_dir: DataDir = None) -> None:
+    """Print one alert as JSON."""
+    with _store(db, data_dir) as store:
+        stdout.print_json(json.dumps(store.alerts.get(alert_id).to_dict()))
+
+
+@alerts_app.command("ack")
+@_user_errors
+def ack(
+    alert_id: int,
+    by: Annotated[str | None, typer.Option(help="Who acknowledges.")] = None,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Acknowledge a firing alert (no re-notification until it resolves)."""
+    with _store(db, data_dir) as store:
+        alert = store.alerts.acknowledge(alert_id, by=by)
+    stdout.print(f"alert {alert.id} ({alert.rule} on {alert.model}) acknowledged")
+
+
+def _matchers(values: list[str]) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, wanted = value.partition("=")
+        if not sep or not name or not wanted:
+            raise InvalidParameterError(
+                f"--match must be LABEL=VALUE (VALUE starting with ~ is a regex). Got {value!r}."
+            )
+        out[name] = wanted
+    return out
+
+
+@alerts_app.command("silence")
+@_user_errors
+def silence(
+    match: Annotated[list[str], typer.Option("--match", help="LABEL=VALUE (repeatable; ~regex).")],
+    duration: Annotated[str, typer.Option("--for", help="How long, e.g. 2h, 1d.")] = "2h",
+    comment: Annotated[str | None, typer.Option(help="Why.")] = None,
+    by: Annotated[str | None, typer.Option(help="Who.")] = None,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Suppress notifications whose labels match, for a while (alerts still change)."""
+    import time
+
+    from driftpilot.monitor._durations import parse_duration
+
+    try:
+        seconds = parse_duration(duration)
+    except ValueError as err:
+        raise InvalidParameterError(f"--for: {err}.") from None
+    ends = time.time_ns() // 1000 + seconds * 1_000_000
+    with _store(db, data_dir) as store:
+        found = store.alerts.add_silence(_matchers(match), ends_at=ends, created_by=by,
+                                         comment=comment)  # fmt: skip
+    stdout.print(f"silence {found.id} until {_iso(found.ends_at)} UTC: {found.matchers}")
+
+
+@alerts_app.command("silences")
+@_user_errors
+def silences(db: Db = None, data_dir: DataDir = None) -> None:
+    """List silences."""
+    table = Table(title="Silences", title_justify="left")
+    for column in ("id", "matchers", "from", "until", "by", "comment"):
+        table.add_column(column)
+    with _store(db, data_dir) as store:
+        for s in store.alerts.silences():
+            table.add_row(str(s.id), json.dumps(dict(s.matchers)), _iso(s.starts_at),
+                          _iso(s.ends_at), s.created_by or "", s.comment or "")  # fmt: skip
+    stdout.print(table)
+
+
+@alerts_app.command("unsilence")
+@_user_errors
+def unsilence(silence_id: int, db: Db = None, data_dir: DataDir = None) -> None:
+    """End a silence now."""
+    with _store(db, data_dir) as store:
+        store.alerts.expire_silence(silence_id)
+    stdout.print(f"silence {silence_id} ended")
+
+
+@alerts_app.command("notifications")
+@_user_errors
+def notifications(
+    status: Annotated[str | None, typer.Option(help="pending, sent, failed (dead letters), "
+                                               "suppressed.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """List notifications, newest first."""
+    table = Table(title="Notifications", title_justify="left")
+    for column in ("id", "kind", "channel", "status", "attempts", "title", "error"):
+        table.add_column(column)
+    with _store(db, data_dir) as store:
+        for n in store.alerts.notifications(status=status, limit=limit):
+            table.add_row(str(n.id), n.kind, n.channel, n.status, str(n.attempts),
+                          str(n.payload.get("title", "")), n.last_error or "")  # fmt: skip
+    stdout.print(table)
+
+
+@alerts_app.command("dispatch")
+@_user_errors
+def dispatch(
+    alerting: Annotated[Path | None, typer.Option(help="Alerting file (channels, routes).")] = None,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Send the pending notifications once."""
+    from driftpilot.server.alerting import Alerting
+
+    settings = _settings(db=db, data_dir=data_dir, alerting=alerting)
+    with _store(db, data_dir) as store:
+        parts = Alerting.for_settings(settings, store)
+        try:
+            counts = parts.dispatcher.dispatch(limit=10_000)
+        finally:
+            parts.close()
+    stdout.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing pending")

