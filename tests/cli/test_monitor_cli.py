@@ -309,3 +309,40 @@ def test_apply_rejects_windows_off_the_bucket_grid(tmp_path: Path, data: Path) -
     odd.write_text("name: odd\nmodel: loans\nwindow: {size: 90m}\n")
     result = _run("monitor", "apply", odd, "--data-dir", data)
     _assert_one_line_error(result, "window 'size' (5400 s)", "bucket length (3600 s)")
+
+
+def test_run_pushes_the_monitor_series_to_a_pushgateway(files: dict[str, Path], data: Path) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    pushed: list[tuple[str, str, bytes]] = []
+
+    class Gateway(BaseHTTPRequestHandler):
+        def do_PUT(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            pushed.append(("PUT", self.path, body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            del args
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        result = _run("monitor", "run", "--monitors", files["good"], "--monitor", "loans-6h",
+                      "--at", "2026-01-02T18:30:00Z", "--pushgateway", url,
+                      "--data-dir", data)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        [(_, path, body)] = pushed
+        assert path == "/metrics/job/driftpilot_monitor"
+        assert b'driftpilot_monitor_last_window_end_timestamp_seconds{model="loans"' in body
+        assert b"driftpilot_check_severity{" in body
+        refused = _run("monitor", "run", "--monitor", "loans-6h", "--at",
+                       "2026-01-02T18:30:00Z", "--pushgateway", "http://127.0.0.1:9",
+                       "--data-dir", data)  # fmt: skip
+        _assert_one_line_error(refused, "--pushgateway")
+    finally:
+        server.shutdown()
+        server.server_close()

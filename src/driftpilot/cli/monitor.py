@@ -75,6 +75,19 @@ def _alerting(settings: Settings, store: Store) -> Iterator[Runner]:
         parts.close()
 
 
+def _push(gateway: str, store: Store) -> None:
+    """Push the store's monitor series to a Pushgateway (batch mode); one line on failure."""
+    from driftpilot.server.metrics import push_metrics, store_registry
+
+    try:
+        push_metrics(
+            gateway, registry=store_registry(store, alerts_firing=store.alerts.firing_counts)
+        )
+    except ConnectionError as err:
+        raise InvalidParameterError(f"--pushgateway: {err}") from None
+    stdout.print(f"pushed the monitor series to {gateway}")
+
+
 def _time(value: str | None, option: str) -> int | None:
     if value is None:
         return None
@@ -203,6 +216,9 @@ def run(
     model: Model = None, name: Name = None, files: Files = None,
     at: Annotated[str | None, typer.Option(help="Run as of this ISO time (default now).")] = None,
     fail_on_critical: Annotated[bool, typer.Option(help="Exit 1 on a critical finding.")] = False,
+    pushgateway: Annotated[str | None, typer.Option(
+        help="Push the monitor series to this Prometheus Pushgateway after the run.",
+        show_default=False)] = None,
     alerting: Alerting = None, db: Db = None, data_dir: DataDir = None,
 ) -> None:  # fmt: skip
     """Evaluate what is due: new complete windows and windows whose labels grew."""
@@ -221,6 +237,8 @@ def run(
             latest = store.runs.latest(spec.name, window.start, window.end)
             newest.append(RunOutcome(monitor=spec.name, window=window, status="skipped",
                                      summary=latest))  # fmt: skip
+        if pushgateway is not None:
+            _push(pushgateway, store)
     if outcomes:
         stdout.print(_outcomes_table(outcomes, title=f"Monitor runs as of {_iso(moment)}"))
     else:
