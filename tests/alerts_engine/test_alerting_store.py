@@ -148,3 +148,42 @@ def test_acknowledged_alerts_are_not_renotified(store: Store, hook: _Hook) -> No
     acked = store.alerts.get(alert.id)
     assert acked.state == "acknowledged"
     assert acked.acknowledged_by == "me"
+
+
+def test_late_labels_raise_the_alert_of_a_past_window_as_a_revision(
+    store: Store, hook: _Hook
+) -> None:
+    from tests.monitor.test_runner_store import _labels
+
+    traffic = make_traffic(hours=20, per_hour=320, reference_hours=12, concept_at=16, seed=22)
+    _load(store, traffic, labels=False)
+    start = traffic.start
+    cut = _to_iso(start + 14 * HOUR)
+    _labels(store, [lb for lb in traffic.labels if str(lb["timestamp"]) < cut])
+    (spec,) = parse_monitors({
+        "name": "loans-1h", "model": "loans", "window": {"size": "1h"},
+        "reference": {"start": _to_iso(start), "end": _to_iso(start + 12 * HOUR)},
+        "checks": [{"type": "performance", "metrics": ["accuracy"], "severity": "critical"}],
+        "alerts": [{"name": "accuracy", "when": {"check": "performance", "severity": "critical"},
+                    "tier": "critical", "for": 3, "renotify": None}],
+    })  # fmt: skip
+    store.monitors.put(spec.name, model=spec.model, definition=spec.to_dict(), origin="api")
+    config = AlertingConfig(channels={"hook": {"type": "webhook", "url": hook.url}},
+                            routes=[Route(channels=["hook"])])  # fmt: skip
+    manager = AlertManager(store.alerts, config, clock=lambda: 0)
+
+    def on_report(s: MonitorSpec, r: Any, summary: Any) -> None:
+        manager.process(s, r, summary.run_id)
+
+    runner = Runner(store.source, store.runs, on_report=on_report)
+    runner.backfill(spec, start + 12 * HOUR, start + 20 * HOUR)
+    assert store.alerts.list_alerts() == []  # the concept windows had no labels yet
+    _labels(store, [lb for lb in traffic.labels if str(lb["timestamp"]) >= cut])
+    outcomes = runner.backfill(spec, start + 12 * HOUR, start + 20 * HOUR)
+    assert any(o.status == "revised" for o in outcomes)
+    [alert] = store.alerts.list_alerts(state="firing")
+    assert alert.first_window_start >= start + 16 * HOUR
+    [notice] = store.alerts.notifications()
+    assert notice.kind == "fired"
+    assert notice.payload["revision"] is True
+    assert "Late-label revision" in notice.payload["text"]

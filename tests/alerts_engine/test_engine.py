@@ -103,7 +103,11 @@ def test_an_acknowledged_alert_is_not_renotified_but_resolves() -> None:
 
 def test_late_labels_raise_and_resolve_a_past_window_as_a_revision() -> None:
     rule = AlertRuleSpec.model_validate({"name": "acc", "when": {
-        "metric": "accuracy", "op": "<", "value": 0.8}, "for": 3})  # fmt: skip
+        "metric": "accuracy", "op": "<", "value": 0.8}})  # fmt: skip
+    guarded = AlertRuleSpec.model_validate({**rule.model_dump(by_alias=True), "for": 3})
+    [pending] = step(guarded, _report(5, [_accuracy(0.7)], revision=2), [], now=0)
+    assert pending.notify is None  # flap protection holds for revisions too
+    assert pending.alert.state == "pending"
     raised = step(rule, _report(5, [_accuracy(0.7)], revision=2), [], now=0)
     assert raised[0].notify == "fired"
     assert raised[0].revision

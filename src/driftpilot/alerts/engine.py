@@ -10,9 +10,10 @@ window a rule either breaches (its condition holds for the group) or not:
   ``renotify`` is notified again (not while ``acknowledged``);
 * ``clear`` consecutive windows without the breach resolve it (notified ``resolved``); a
   pending alert that clears is dropped silently;
-* a late-label revision of a past window (report revision > 1) that now breaches raises the
-  alert at once; one that no longer breaches resolves the alert whose newest evidence was that
-  window. Both notifications say it is a revision.
+* a late-label revision of a past window (report revision > 1) counts like any window: one
+  that now breaches raises the alert (after ``for`` such windows in a row), one that no longer
+  breaches resolves the alert whose newest evidence was that window. Both notifications say
+  it is a revision.
 
 Windows older than an alert's newest window (a backfill of the past after live runs) do not
 move its counters. No clock inside: ``now`` comes in.
@@ -244,7 +245,7 @@ def step(
             "last_window_end": max(alert.last_window_end, report.window_end),
         }  # fmt: skip
         notify: Notify | None = None
-        if alert.state == "pending" and (bad >= rule.for_windows or revision):
+        if alert.state == "pending" and bad >= rule.for_windows:
             changes.update(state="firing", fired_at=now, last_notified_at=now)
             notify = "fired"
         elif alert.state in ("firing", "acknowledged"):
@@ -269,20 +270,17 @@ def step(
     for dkey, alert in by_key.items():
         if dkey in seen:
             continue
-        if revision:
-            if alert.last_bad_window_end == report.window_end and alert.state != "pending":
-                resolved = _evolve(alert, state="resolved", resolved_at=now, clear=0)
-                out.append(
-                    Transition(
-                        alert=resolved,
-                        notify="resolved",
-                        revision=True,
-                        window_start=report.window_start,
-                        window_end=report.window_end,
-                    )
-                )
-            continue
         if report.window_end <= alert.last_window_end:
+            # A revision of a window this alert has already seen: it resolves the alert if that
+            # window was its newest evidence and no longer breaches.
+            if (
+                revision
+                and alert.last_bad_window_end == report.window_end
+                and (alert.state != "pending")
+            ):
+                resolved = _evolve(alert, state="resolved", resolved_at=now, clear=0)
+                out.append(Transition(alert=resolved, notify="resolved", revision=True,
+                                      window_start=ws, window_end=we))  # fmt: skip
             continue
         clear = alert.clear + 1
         moved = _evolve(alert, clear=clear, last_window_end=report.window_end)
