@@ -19,7 +19,16 @@ if os.environ.get("CI"):
     settings.load_profile("ci")
 
 
-_SERVICE_TESTS = ("tests/server/", "tests/store/", "tests/ingest/")
+_SERVICE_TESTS = (
+    "tests/server/",
+    "tests/store/",
+    "tests/ingest/",
+    "tests/monitor/",
+    "tests/alerts_engine/",
+    "tests/metrics/",
+    "tests/cli/",
+    "tests/e2e/",
+)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from tests.monitor.test_runner_store import _load, _to_iso
 
 from driftpilot.alerts.channels.webhook import verify_signature
 from driftpilot.alerts.config import AlertingConfig, Route
@@ -22,6 +21,7 @@ from driftpilot.alerts.manager import AlertManager
 from driftpilot.datasets import make_traffic
 from driftpilot.monitor import MonitorSpec, Runner, parse_monitors
 from driftpilot.store import Store
+from traffic_fixtures import _labels, _load, _to_iso
 
 HOUR = 3_600_000_000
 
@@ -153,8 +153,6 @@ def test_acknowledged_alerts_are_not_renotified(store: Store, hook: _Hook) -> No
 def test_late_labels_raise_the_alert_of_a_past_window_as_a_revision(
     store: Store, hook: _Hook
 ) -> None:
-    from tests.monitor.test_runner_store import _labels
-
     traffic = make_traffic(hours=20, per_hour=320, reference_hours=12, concept_at=16, seed=22)
     _load(store, traffic, labels=False)
     start = traffic.start

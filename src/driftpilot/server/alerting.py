@@ -86,9 +86,11 @@ class Alerting:
             bus.close()
 
 
-async def run_dispatcher(alerting: Alerting, *, every: float) -> None:
-    """Send pending notifications every ``every`` seconds until cancelled."""
-    while True:
+async def run_dispatcher(alerting: Alerting, *, every: float, stop: asyncio.Event) -> None:
+    """Send pending notifications every ``every`` seconds until ``stop`` is set."""
+    from driftpilot.server.monitoring import pause
+
+    while not stop.is_set():
         try:
             counts: Counter[str] = await run_in_threadpool(alerting.dispatcher.dispatch)
         except (sa.exc.SQLAlchemyError, DriftpilotError):
@@ -96,4 +98,5 @@ async def run_dispatcher(alerting: Alerting, *, every: float) -> None:
         else:
             if counts:
                 logger.info("notifications: %s", dict(counts))
-        await asyncio.sleep(every)
+        if not await pause(stop, every):
+            return

@@ -28,7 +28,7 @@ from driftpilot.server._limits import BodyLimit
 from driftpilot.server.alerting import Alerting, run_dispatcher
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
-from driftpilot.server.monitoring import load_files, run_scheduler, store_specs
+from driftpilot.server.monitoring import load_files, pause, run_scheduler, store_specs
 from driftpilot.server.routers import (
     alerts,
     baselines,
@@ -94,24 +94,32 @@ def create_app(
                     "monitor %s waits for its model %s to be created", spec.name, spec.model
                 )
         tasks = []
+        stop = asyncio.Event()
         if settings.maintenance_seconds > 0:
-            tasks.append(asyncio.create_task(_maintain(store, settings.maintenance_seconds)))
-        if settings.monitor_tick_seconds > 0:
-            runner = alerting.runner
             tasks.append(asyncio.create_task(
-                run_scheduler(store, runner, tick=settings.monitor_tick_seconds, pending=pending)
+                _maintain(store, settings.maintenance_seconds, stop)
             ))  # fmt: skip
+        if settings.monitor_tick_seconds > 0:
+            tasks.append(asyncio.create_task(run_scheduler(
+                store, alerting.runner, tick=settings.monitor_tick_seconds, stop=stop,
+                pending=pending,
+            )))  # fmt: skip
         if settings.dispatch_seconds > 0:
             tasks.append(asyncio.create_task(
-                run_dispatcher(alerting, every=settings.dispatch_seconds)
+                run_dispatcher(alerting, every=settings.dispatch_seconds, stop=stop)
             ))  # fmt: skip
         try:
             yield
         finally:
-            for task in tasks:
+            # Let each loop finish the work it is doing in a worker thread, then close: a
+            # cancelled loop would leave that thread using a store being closed.
+            stop.set()
+            done, running = await asyncio.wait(tasks, timeout=60) if tasks else (set(), set())
+            for task in running:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    logger.error("a background loop failed", exc_info=task.exception())
             alerting.close()
             store.close()
 
@@ -154,9 +162,8 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-async def _maintain(store: Store, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
+async def _maintain(store: Store, every: float, stop: asyncio.Event) -> None:
+    while await pause(stop, every):
         try:
             joined = await run_in_threadpool(store.labels.join_pending)
             removed = await run_in_threadpool(store.profiles.compact)

@@ -36,6 +36,7 @@ __all__ = [
     "load_files",
     "monitor_files",
     "now_us",
+    "pause",
     "run_scheduler",
     "spec_of",
     "specs",
@@ -124,9 +125,23 @@ def _log(outcomes: Sequence[RunOutcome]) -> None:
         )  # fmt: skip
 
 
+async def pause(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds`` or until ``stop`` is set; return whether to go on.
+
+    The service's loops stop this way rather than by cancellation: a cancelled task would leave
+    its worker thread running against a store that is being closed.
+    """
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return True
+    return False
+
+
 async def run_scheduler(
-    store: Store, runner: Runner, *, tick: float, pending: Sequence[MonitorSpec] = ()
-) -> None:
+    store: Store, runner: Runner, *, tick: float, stop: asyncio.Event,
+    pending: Sequence[MonitorSpec] = (),
+) -> None:  # fmt: skip
     """Run every monitor whose schedule fired, every ``tick`` seconds, until cancelled.
 
     ``pending`` monitors (from files, whose model did not exist yet) are stored as soon as
@@ -134,7 +149,7 @@ async def run_scheduler(
     """
     next_at: dict[str, int] = {}
     waiting = list(pending)
-    while True:
+    while not stop.is_set():
         if waiting:
             try:
                 left = await run_in_threadpool(store_specs, store, waiting)
@@ -152,6 +167,8 @@ async def run_scheduler(
             current = []
         now = now_us()
         for spec in current:
+            if stop.is_set():
+                return
             due = next_at.get(spec.name, now)  # a monitor seen for the first time runs now
             if now < due:
                 continue
@@ -164,4 +181,5 @@ async def run_scheduler(
             _log(outcomes)
         for gone in set(next_at) - {s.name for s in current}:
             del next_at[gone]
-        await asyncio.sleep(tick)
+        if not await pause(stop, tick):
+            return
