@@ -272,3 +272,23 @@ def test_an_unreadable_store_is_reported_not_raised(unmigrated: Store) -> None:
     assert "driftpilot_feature_psi" not in families
     assert "driftpilot_alerts_firing" not in families
     assert "process_cpu_seconds_total" in families or "python_info" in families
+
+
+@pytest.mark.slow
+def test_a_scrape_covers_more_monitors_than_one_query_chunk(store: Store) -> None:
+    """Regression: 600 monitors once built an OR chain too deep for SQLite."""
+    from driftpilot.store import metrics as store_metrics
+
+    monitors = store_metrics._CHUNK + 100
+    for i in range(monitors):
+        store.models.create_model(f"m{i}", "binary")
+        store.monitors.put(f"mon{i}", model=f"m{i}", definition={}, origin="api")
+        store.runs.record(MonitorReport(
+            monitor=f"mon{i}", model=f"m{i}", window_start=0, window_end=3_600_000_000,
+            reference={}, revision=1, evaluated_at=0, n_events=1, n_labels=0,
+            results=[CheckResult(check="feature_drift", kind="drift", metric="psi",
+                                 feature="x", value=float(i), severity="none")],
+        ))  # fmt: skip
+    text = ServiceMetrics(store, process=False).exposition().decode()
+    assert "driftpilot_metrics_store_up 1.0" in text
+    assert text.count("driftpilot_feature_psi{") == monitors

@@ -94,15 +94,18 @@ class MetricsRepository:
                 )
                 for row in connection.execute(_MONITORS)
             ]
-            newest = [(m.id, m.last_window_end) for m in monitors if m.last_window_end is not None]
+            ran = [m.id for m in monitors if m.last_window_end is not None]
             results: list[LatestResult] = []
-            for i in range(0, len(newest), _CHUNK):
+            newer = r.alias("newer")
+            newest_end = (
+                sa.select(sa.func.max(newer.c.window_end))
+                .where(newer.c.monitor_id == r.c.monitor_id)
+                .scalar_subquery()
+            )
+            for i in range(0, len(ran), _CHUNK):
                 runs = sa.select(r.c.id).where(
-                    sa.or_(*(
-                        sa.and_(r.c.monitor_id == monitor_id, r.c.window_end == end)
-                        for monitor_id, end in newest[i : i + _CHUNK]
-                    ))
-                )  # fmt: skip
+                    r.c.monitor_id.in_(ran[i : i + _CHUNK]), r.c.window_end == newest_end
+                )
                 query = _RESULTS.where(c.c.run_id.in_(runs), c.c.current.is_(True))
                 results.extend(map(LatestResult._make, connection.execute(query)))
         return MetricsSnapshot(monitors=monitors, results=results)
