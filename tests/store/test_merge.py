@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
+from unittest import mock
+
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import driftpilot as dp
-from driftpilot.profile import NumericSummary, Profile, ProfileConfig
+from driftpilot.errors import IncompatibleProfilesError, ProfileFormatError
+from driftpilot.profile import NumericSummary, Profile, ProfileConfig, TextSummary
+from driftpilot.store import _merge
 from driftpilot.store._merge import merge_profiles, null_summary, strip_histogram
+from driftpilot.store.partials import _PartialReader
 
 CONFIG = ProfileConfig()
 REFERENCE = dp.profile({"x": np.linspace(-3, 3, 500), "c": ["a", "b"] * 250})
@@ -99,3 +106,147 @@ def test_helpers() -> None:
     assert isinstance(stripped, NumericSummary)
     assert stripped.histogram is None
     assert stripped.n == x.n
+
+
+# One-pass merge against the pairwise reduction -----------------------------------------------
+
+CAPPED = ProfileConfig(category_cap=3)
+CAPPED_REFERENCE = dp.profile(
+    {"x": np.linspace(-3, 3, 500), "c": ["a", "b"] * 250, "t": ["ab", "abcd"] * 250},
+    {"t": "text"},
+    config=CAPPED,
+)
+
+values = st.none() | st.floats(-5, 5) | st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1.5])
+partials = st.lists(
+    st.tuples(
+        st.lists(
+            st.tuples(
+                values,
+                st.none() | st.sampled_from(["a", "b", "z", "q", "r"]),
+                st.none() | st.text("xy", max_size=4),
+            ),
+            max_size=30,
+        ),
+        st.sampled_from(["x", "xc", "xt", "xct", "identity"]),
+        st.booleans(),  # binned on the reference's edges, else on its own
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+def _capped_part(rows: list[tuple[float | None, str | None, str | None]], shape: str,
+                 on_reference: bool) -> Profile:  # fmt: skip
+    if shape == "identity":
+        return Profile.empty(config=CAPPED)
+    columns: dict[str, pa.Array] = {"x": pa.array([r[0] for r in rows], pa.float64())}
+    if "c" in shape:
+        columns["c"] = pa.array([r[1] for r in rows], pa.large_string())
+    if "t" in shape:
+        columns["t"] = pa.array([r[2] for r in rows], pa.large_string())
+    schema = {"c": "categorical", "t": "text"}
+    schema = {name: kind for name, kind in schema.items() if name in columns}
+    reference = CAPPED_REFERENCE if on_reference else None
+    return dp.profile(pa.table(columns), schema, reference=reference, config=CAPPED)
+
+
+def _assert_numeric_equal(got: NumericSummary, want: NumericSummary) -> None:
+    assert (got.kind, got.n, got.n_missing, got.n_nan, got.n_inf) == (
+        want.kind, want.n, want.n_missing, want.n_nan, want.n_inf,
+    )  # fmt: skip
+    assert (got.min, got.max, got.histogram) == (want.min, want.max, want.histogram)
+    assert (got.mean is None) == (want.mean is None)
+    if got.mean is not None and want.mean is not None:
+        scale = max(abs(want.min or 0.0), abs(want.max or 0.0), 1.0)
+        assert got.mean == pytest.approx(want.mean, rel=1e-12, abs=1e-12 * scale)
+        assert got.m2 == pytest.approx(want.m2, rel=1e-12, abs=1e-12 * scale**2 * got.n)
+    if want.n_valid:  # the sketches are exact here (fewer than k values): same quantiles
+        qs = np.linspace(0, 1, 21)
+        assert got.quantiles(qs).tolist() == want.quantiles(qs).tolist()
+        assert got.rank_error == want.rank_error == 0.0
+
+
+def _assert_same(got: Profile, want: Profile) -> None:
+    """Equal to the pairwise merge: counts exactly, moments to 1e-12, same quantiles."""
+    assert (got.n_rows, dict(got.skipped), list(got.columns)) == (
+        want.n_rows, dict(want.skipped), list(want.columns),
+    )  # fmt: skip
+    for name, g in got.columns.items():
+        w = want.columns[name]
+        if isinstance(g, NumericSummary):
+            assert isinstance(w, NumericSummary)
+            _assert_numeric_equal(g, w)
+        elif isinstance(g, TextSummary):
+            assert isinstance(w, TextSummary)
+            _assert_numeric_equal(g.lengths, w.lengths)
+            assert g.n_distinct == w.n_distinct
+        else:
+            assert g.to_dict() == w.to_dict()
+
+
+@settings(max_examples=80, deadline=None)
+@given(parts=partials)
+def test_one_pass_merge_equals_pairwise_merge(
+    parts: list[tuple[list[tuple[float | None, str | None, str | None]], str, bool]],
+) -> None:
+    """Empty partials, missing columns, NaN/inf, categories past the cap, other edges."""
+    profiles = [_capped_part(*part) for part in parts]
+    got = merge_profiles(profiles, role="features")
+    with mock.patch.object(_merge, "_merge_all", lambda ps: _merge._tree_reduce(ps, Profile.merge)):
+        want = merge_profiles(profiles, role="features")
+    assert got.notes == want.notes
+    assert got.profile is not None
+    assert want.profile is not None
+    _assert_same(got.profile, want.profile)
+
+
+def test_one_pass_merge_of_large_sketches_stays_within_the_rank_error() -> None:
+    rng = np.random.default_rng(7)
+    parts = [_part(rng.normal(size=300).tolist(), None) for _ in range(12)]
+    got = merge_profiles(parts).profile
+    want = functools.reduce(Profile.merge, parts)
+    assert got is not None
+    g, w = got.columns["x"], want.columns["x"]
+    assert isinstance(g, NumericSummary)
+    assert isinstance(w, NumericSummary)
+    assert (g.n, g.n_valid, g.histogram, g.min, g.max) == (
+        w.n,
+        w.n_valid,
+        w.histogram,
+        w.min,
+        w.max,
+    )
+    assert g.mean == pytest.approx(w.mean, rel=1e-12, abs=1e-12)
+    assert g.m2 == pytest.approx(w.m2, rel=1e-12)
+    qs = np.linspace(0.05, 0.95, 19)
+    assert np.abs(w.cdf(g.quantiles(qs)) - qs).max() <= 2 * g.rank_error
+
+
+def test_one_pass_merge_raises_like_the_pairwise_merge() -> None:
+    a = _part([0.5, 1.5], None)
+    other = dp.profile({"x": [0.2, 0.4]}, config=CONFIG)  # binned on its own edges
+    with pytest.raises(IncompatibleProfilesError, match="Column 'x': the histograms have"):
+        _merge._merge_all([a, other])
+    without = dp.profile({"x": [0.2]}, config=ProfileConfig(histograms=False))
+    stripped = Profile(columns={"x": without.columns["x"]}, n_rows=1, config=CONFIG)
+    with pytest.raises(IncompatibleProfilesError, match="has none"):
+        _merge._merge_all([a, stripped])
+    with pytest.raises(IncompatibleProfilesError):
+        functools.reduce(Profile.merge, [a, stripped])
+
+
+def test_the_partial_reader_reads_what_profile_from_dict_reads() -> None:
+    """The store's unchecked reader (store.partials) agrees with the checked one."""
+    data = pa.table({
+        "x": pa.array([1.0, None, np.nan, np.inf, 2.5], pa.float64()),
+        "c": pa.array(["a", "b", "q", "r", None], pa.large_string()),  # past the cap of 3
+        "k": pa.array([1, 2, 2, None, 1], pa.int64()),
+        "t": pa.array(["ab", None, "xyz", "", "a"], pa.large_string()),
+    })  # fmt: skip
+    p = dp.profile(data, {"c": "categorical", "k": "categorical", "t": "text"}, config=CAPPED)
+    document = p.to_dict()
+    reader = _PartialReader()
+    assert reader.profile(document) == Profile.from_dict(document) == p
+    with pytest.raises(ProfileFormatError):
+        reader.profile({**document, "n_rows": "five"})

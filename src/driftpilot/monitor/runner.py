@@ -72,8 +72,13 @@ def evaluate(
     evaluated_at: int | None = None,
     events: EventCache | None = None,
     memo: Memo | None = None,
+    n_labels: int | None = None,
 ) -> MonitorReport:
-    """Evaluate every check of ``spec`` on ``window`` and return the report."""
+    """Evaluate every check of ``spec`` on ``window`` and return the report.
+
+    ``n_labels``, the window's label count (``source.label_count``), is counted here unless
+    the caller has just counted it.
+    """
     ctx = WindowContext(
         spec=spec, window=window, source=source,
         events_cache=events or EventCache(source, spec.model), memo=memo or Memo(),
@@ -82,7 +87,8 @@ def evaluate(
     results: list[CheckResult] = []
     for check in spec.checks:
         results.extend(_results(ctx, check))
-    n_labels = source.label_count(spec.model, start=window.start, end=window.end)
+    if n_labels is None:
+        n_labels = source.label_count(spec.model, start=window.start, end=window.end)
     return MonitorReport(
         monitor=spec.name, model=spec.model, window_start=window.start, window_end=window.end,
         reference=ctx.reference_description(), revision=revision,
@@ -159,9 +165,15 @@ class Runner:
             return RunOutcome(monitor=spec.name, window=window, status="leased")
         try:
             latest = self.log.latest(spec.name, window.start, window.end)
-            if latest is not None and not force and not self._changed(spec, window, latest):
-                return RunOutcome(monitor=spec.name, window=window, status="skipped",
-                                  summary=latest)  # fmt: skip
+            n_labels = None
+            if latest is not None and not force:
+                # Counted once, before evaluating: labels arriving meanwhile make the next
+                # look revise the window rather than go unnoticed.
+                n_labels = self.source.label_count(spec.model, start=window.start,
+                                                   end=window.end)  # fmt: skip
+                if not self._changed(spec, window, latest, n_labels):
+                    return RunOutcome(monitor=spec.name, window=window, status="skipped",
+                                      summary=latest)  # fmt: skip
             revision = 1 if latest is None else latest.revision + 1
             report = evaluate(
                 spec,
@@ -171,6 +183,7 @@ class Runner:
                 evaluated_at=self.clock(),
                 events=events,
                 memo=memo,
+                n_labels=n_labels,
             )
             summary = self.log.record(report)
             if self.on_report is not None:
@@ -181,10 +194,11 @@ class Runner:
         return RunOutcome(monitor=spec.name, window=window, status=status, summary=summary,
                           report=report)  # fmt: skip
 
-    def _changed(self, spec: MonitorSpec, window: Window, latest: RunSummary) -> bool:
-        """Whether labels or late events arrived for the window since its newest revision."""
-        labels = self.source.label_count(spec.model, start=window.start, end=window.end)
-        if labels != latest.n_labels:
+    def _changed(
+        self, spec: MonitorSpec, window: Window, latest: RunSummary, n_labels: int
+    ) -> bool:
+        """Whether labels (``n_labels`` now) or late events arrived since the newest revision."""
+        if n_labels != latest.n_labels:
             return True
         if spec.version is not None:  # bucket counts span every version; labels decide alone
             return False

@@ -66,6 +66,21 @@ class Histogram:
         object.__setattr__(self, "edges", edges)
         object.__setattr__(self, "counts", counts)
 
+    @classmethod
+    def _trusted(cls, edges: FloatArray, counts: IntArray) -> Histogram:
+        """Return a histogram of arrays known to be valid, without checking or copying them.
+
+        Private to the store, which reads back partial profiles it validated when it wrote
+        them (``store.partials``). ``edges`` must be 1-D float64 and ``counts`` 1-D int64,
+        as ``__post_init__`` would make them; both are made read-only here.
+        """
+        histogram: Histogram = object.__new__(cls)
+        edges.flags.writeable = False
+        counts.flags.writeable = False
+        object.__setattr__(histogram, "edges", edges)
+        object.__setattr__(histogram, "counts", counts)
+        return histogram
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Histogram):
             return NotImplemented

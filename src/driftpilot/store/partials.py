@@ -10,19 +10,43 @@ Compaction merges a bucket's partials into one row, in one transaction: it reads
 checking that it deleted all of them. Partials inserted meanwhile are not touched, and if
 another compactor got there first the delete count differs and the transaction rolls back,
 so no row is ever counted twice.
+
+Reading partials back (``_PartialReader``) trusts the documents: the store wrote each one
+from a ``Profile`` that was built or merged by driftpilot and checked then, so the reader
+decodes the fields straight into the summaries without ``Profile.from_dict``'s consistency
+checks (its ``Histogram`` checks and the KLL deserialisation that verifies each sketch's
+count were most of a 30-day window's read). Bin edges equal in many partials are decoded
+once and shared, so the merge compares them by identity. A document the reader cannot decode
+(a malformed row, another schema version) is read with ``Profile.from_dict``, which raises
+``ProfileFormatError`` saying what is wrong.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
+from driftpilot._columns import ColumnType
+from driftpilot._typing import FloatArray
 from driftpilot.monitor import WindowProfile
-from driftpilot.profile import Profile
+from driftpilot.profile import (
+    CategoricalSummary,
+    ColumnSummary,
+    Histogram,
+    NumericSummary,
+    Profile,
+    ProfileConfig,
+    TextSummary,
+)
+from driftpilot.profile.categorical import decode_category
 from driftpilot.store import _tables as t
 from driftpilot.store._batch import dump_json
 from driftpilot.store._engine import read, write
@@ -74,13 +98,14 @@ class ProfileRepository:
         merged: dict[str, Profile | None] = {}
         notes: list[str] = []
         quality: Counter[str] = Counter()
+        reader = _PartialReader()
         for kind, roles in _ROLES.items():
             documents = [json.loads(r.document) for r in rows if r.kind == kind]
             for document in documents:
                 quality.update(document.get("quality", {}))
                 notes.extend(document.get("notes", ()))
             for role in roles:
-                result = merge_profiles([Profile.from_dict(d[role]) for d in documents], role=role)
+                result = merge_profiles([reader.profile(d[role]) for d in documents], role=role)
                 merged[role] = result.profile
                 notes.extend(result.notes)
         return WindowProfile(
@@ -153,8 +178,9 @@ class ProfileRepository:
 def _merge_documents(kind: str, documents: Sequence[dict[str, Any]]) -> str:
     merged: dict[str, Any] = {}
     notes: list[str] = []
+    reader = _PartialReader()
     for role in _ROLES[kind]:
-        result = merge_profiles([Profile.from_dict(d[role]) for d in documents], role=role)
+        result = merge_profiles([reader.profile(d[role]) for d in documents], role=role)
         assert result.profile is not None
         merged[role] = result.profile.to_dict()
         notes.extend(result.notes)
@@ -168,3 +194,81 @@ def _merge_documents(kind: str, documents: Sequence[dict[str, Any]]) -> str:
     if notes:
         merged["notes"] = list(dict.fromkeys(notes))
     return dump_json(merged)
+
+
+_SCHEMA_VERSION = Profile.empty().to_dict()["schema_version"]
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+_KINDS = {kind.value: kind for kind in ColumnType}
+_NUMERIC_KINDS = {ColumnType.NUMERIC.value, ColumnType.DATETIME.value}
+
+
+class _PartialReader:
+    """Read the store's own partial profile documents without re-checking them (docstring)."""
+
+    def __init__(self) -> None:
+        self._edges: dict[tuple[Any, ...], FloatArray] = {}
+        self._configs: dict[tuple[Any, ...], ProfileConfig] = {}
+
+    def profile(self, document: Any) -> Profile:
+        """Return the profile of one partial document (``Profile.to_dict`` form)."""
+        try:
+            return self._profile(document)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return Profile.from_dict(document)  # the checked reader names the problem
+
+    def _profile(self, d: Mapping[str, Any]) -> Profile:
+        if d["schema_version"] != _SCHEMA_VERSION or d["kind"] != "profile":
+            raise ValueError(d["schema_version"])
+        key = tuple(sorted(d["config"].items()))
+        config = self._configs.get(key)
+        if config is None:
+            config = self._configs[key] = ProfileConfig.from_dict(d["config"])
+        columns = {item["name"]: self._summary(item) for item in d["columns"]}
+        return Profile(columns=columns, n_rows=d["n_rows"], config=config, skipped=d["skipped"])
+
+    def _summary(self, d: Mapping[str, Any]) -> ColumnSummary:
+        kind = d["kind"]
+        if kind in _NUMERIC_KINDS:
+            return self._numeric(d)
+        if kind == ColumnType.TEXT.value:
+            return TextSummary(lengths=self._numeric(d["lengths"]), distinct=_bytes(d["distinct"]))
+        if not d["exact"]:
+            return CategoricalSummary(
+                kind=_KINDS[kind], n=d["n"], n_missing=d["n_missing"],
+                category_cap=d["category_cap"], counts=None,
+                frequent_items=_bytes(d["frequent_items"]), distinct=_bytes(d["distinct"]),
+            )  # fmt: skip
+        # Written from a canonically ordered mapping: a read-only view keeps that order as is.
+        counts = MappingProxyType(
+            dict(zip(map(decode_category, d["categories"]), d["counts"], strict=True))
+        )
+        return CategoricalSummary(kind=_KINDS[kind], n=d["n"], n_missing=d["n_missing"],
+                                  category_cap=d["category_cap"], counts=counts)  # fmt: skip
+
+    def _numeric(self, d: Mapping[str, Any]) -> NumericSummary:
+        histogram = d["histogram"]
+        return NumericSummary(
+            kind=_KINDS[d["kind"]], n=d["n"], n_missing=d["n_missing"], n_nan=d["n_nan"],
+            n_inf=d["n_inf"], min=_optional_float(d["min"]), max=_optional_float(d["max"]),
+            mean=_optional_float(d["mean"]), m2=_float(d["m2"]), kll=_bytes(d["kll"]),
+            histogram=None if histogram is None else self._histogram(histogram),
+        )  # fmt: skip
+
+    def _histogram(self, d: Mapping[str, Any]) -> Histogram:
+        key = tuple(d["edges"])
+        edges = self._edges.get(key)
+        if edges is None:
+            edges = self._edges[key] = np.array([_float(v) for v in key], dtype=np.float64)
+        return Histogram._trusted(edges, np.array(d["counts"], dtype=np.int64))
+
+
+def _float(value: Any) -> float:
+    return _NON_FINITE[value] if isinstance(value, str) else float(value)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else _float(value)
+
+
+def _bytes(text: str) -> bytes:
+    return base64.b64decode(text)
