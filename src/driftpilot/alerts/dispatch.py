@@ -76,6 +76,7 @@ class Dispatcher:
 
         if name not in self._channels:
             options = {k: v for k, v in self.config.channels[name].items() if k != "type"}
+            options.setdefault("name", name)  # results and logs name the config key
             self._channels[name] = build_channel(str(self.config.channels[name]["type"]), options)
         return self._channels[name]
 

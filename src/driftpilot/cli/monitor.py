@@ -224,7 +224,7 @@ def run(
     """Evaluate what is due: new complete windows and windows whose labels grew."""
     from driftpilot.monitor import RunOutcome
     from driftpilot.monitor.windows import window_at
-    from driftpilot.server.monitoring import now_us
+    from driftpilot.store import now_us
 
     moment = _time(at, "--at") or now_us()
     settings = _settings(db=db, data_dir=data_dir, alerting=alerting)
@@ -297,7 +297,8 @@ def slo(
 ) -> None:  # fmt: skip
     """Show each SLO's status, error budget left and burn rates."""
     from driftpilot.monitor import evaluate_slos
-    from driftpilot.server.monitoring import now_us, specs
+    from driftpilot.server.monitoring import specs
+    from driftpilot.store import now_us
 
     moment = _time(at, "--at") or now_us()
     table = Table(title="SLOs", title_justify="left")

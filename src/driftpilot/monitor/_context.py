@@ -43,11 +43,7 @@ class EventCache:
         """Return the events in ``[start, end)``."""
         if self._span is None or start < self._span[0] or end > self._span[1]:
             return self._source.window_events(self._model, start=start, end=end)
-        ts = self._events.timestamps
-        lo, hi = np.searchsorted(ts, [start, end], side="left")
-        mask = np.zeros(len(ts), dtype=np.bool_)
-        mask[lo:hi] = True
-        return self._events.select(mask)
+        return self._events.between(start, end)
 
 
 class Memo:

@@ -112,6 +112,18 @@ class WindowEvents:
             label_timestamps=pick(self.label_timestamps),
         )  # fmt: skip
 
+    def between(self, start: int, end: int) -> WindowEvents:
+        """Return the events with ``start <= timestamp < end`` (timestamps are sorted)."""
+        lo, hi = (int(i) for i in np.searchsorted(self.timestamps, [start, end], side="left"))
+        return WindowEvents(
+            timestamps=self.timestamps[lo:hi], event_ids=self.event_ids[lo:hi],
+            versions=self.versions[lo:hi], features=self.features[lo:hi],
+            predictions=self.predictions[lo:hi], scores=self.scores[lo:hi],
+            latencies=self.latencies[lo:hi], segments=self.segments[lo:hi],
+            flags=self.flags[lo:hi], labels=self.labels[lo:hi],
+            label_timestamps=self.label_timestamps[lo:hi],
+        )  # fmt: skip
+
     def feature_columns(self, names: Sequence[str] | None = None) -> dict[str, list[Any]]:
         """Return the features as columns (``None`` where an event lacks one)."""
         if names is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -106,8 +106,6 @@ def _unbinned(reference: Any, columns: list[str] | None) -> list[str]:
 
 
 def _rethreshold(column: ColumnDrift, threshold: float) -> ColumnDrift:
-    from dataclasses import replace
-
     return replace(column, threshold=threshold, drifted=column.statistic >= threshold)
 
 

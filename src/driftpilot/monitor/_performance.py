@@ -52,7 +52,6 @@ __all__ = [
 _DETECTORS: dict[str, type[Any]] = {
     "adwin": ADWIN, "page_hinkley": PageHinkley, "ddm": DDM, "eddm": EDDM, "kswin": KSWIN,
 }  # fmt: skip
-_MULTICLASS_NAMES = {"f1_macro": "f1_macro", "f1_weighted": "f1_weighted"}
 
 Scored = PerformanceCheck | PerformanceDecayCheck | EstimatedPerformanceCheck | DetectorCheck
 
@@ -103,14 +102,7 @@ def _chunks(ctx: WindowContext) -> list[WindowEvents]:
     events = ctx.reference_events()
     if span is None or events is None:
         return []
-    out = []
-    ts = events.timestamps
-    for window in windows_between(ctx.spec, *span):
-        lo, hi = np.searchsorted(ts, [window.start, window.end])
-        mask = np.zeros(len(ts), dtype=np.bool_)
-        mask[lo:hi] = True
-        out.append(events.select(mask))
-    return out
+    return [events.between(w.start, w.end) for w in windows_between(ctx.spec, *span)]
 
 
 def _band_for(ctx: WindowContext, check: PerformanceCheck | EstimatedPerformanceCheck,

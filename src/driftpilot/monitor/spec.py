@@ -28,7 +28,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pydantic
 from croniter import croniter
@@ -608,12 +608,12 @@ def _data_path(data: object, loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     return tuple(path)
 
 
+#: The check types, read off the ``type`` literal of each member of ``CheckSpec``.
 _TAGS = frozenset(
-    t for t in ("feature_drift", "prediction_drift", "target_drift", "missing_values",
-                "out_of_range", "unseen_categories", "type_violations", "volume", "freshness",
-                "performance", "estimated_performance", "performance_decay", "detector",
-                "confidence", "kpi")
-)  # fmt: skip
+    tag
+    for check in get_args(get_args(CheckSpec)[0])
+    for tag in get_args(check.model_fields["type"].annotation)
+)
 
 
 def _error(where: str, lines: Lines | None, path: tuple[str | int, ...],

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -25,15 +24,11 @@ from driftpilot.alerts.manager import AlertManager
 from driftpilot.errors import DriftpilotError
 from driftpilot.monitor import MonitorReport, MonitorSpec, Runner, RunSummary
 from driftpilot.server.settings import Settings
-from driftpilot.store import Store
+from driftpilot.store import Store, now_us
 
 __all__ = ["Alerting", "run_dispatcher"]
 
 logger = logging.getLogger("driftpilot.alerts")
-
-
-def _now() -> int:
-    return time.time_ns() // 1000
 
 
 @dataclass(slots=True)
@@ -69,7 +64,7 @@ class Alerting:
         def publish_one(index: int, event: dict[str, Any]) -> bool:
             return bool(all(r.ok for r in buses[index].publish(event)))
 
-        manager = AlertManager(store.alerts, config, clock=_now,
+        manager = AlertManager(store.alerts, config, clock=now_us,
                                publish=publish_all if buses else None)  # fmt: skip
 
         def on_report(spec: MonitorSpec, report: MonitorReport, summary: RunSummary) -> None:

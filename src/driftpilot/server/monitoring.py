@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,13 +28,12 @@ from driftpilot.monitor import (
     parse_monitors,
 )
 from driftpilot.monitor.windows import next_fire
-from driftpilot.store import MonitorOrigin, MonitorRecord, Store
+from driftpilot.store import MonitorOrigin, MonitorRecord, Store, now_us
 
 __all__ = [
     "apply_files",
     "load_files",
     "monitor_files",
-    "now_us",
     "pause",
     "run_scheduler",
     "spec_of",
@@ -44,11 +42,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("driftpilot.monitor")
-
-
-def now_us() -> int:
-    """Return the current time in microseconds since the epoch."""
-    return time.time_ns() // 1000
 
 
 def monitor_files(path: Path) -> list[Path]:

@@ -96,6 +96,7 @@ __all__ = [
     "create_engine",
     "default_url",
     "from_us",
+    "now_us",
     "parse_scopes",
     "to_iso",
     "to_us",

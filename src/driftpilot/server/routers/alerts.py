@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from driftpilot.server.deps import StoreDep, require
 from driftpilot.server.routers._common import ERRORS, to_micros
-from driftpilot.store import Scope
+from driftpilot.store import Scope, now_us
 
 __all__ = ["router"]
 
@@ -73,8 +73,6 @@ async def list_silences(
     store: StoreDep, active: Annotated[bool, Query(description="Only active now.")] = False
 ) -> dict[str, Any]:
     """List silences."""
-    from driftpilot.server.monitoring import now_us
-
     found = await run_in_threadpool(
         lambda: store.alerts.silences(active_at=now_us() if active else None)
     )

@@ -29,7 +29,7 @@ from driftpilot.monitor import (
 from driftpilot.monitor._yaml import load_yaml
 from driftpilot.monitor.windows import window_at
 from driftpilot.server.deps import SettingsDep, StoreDep, require
-from driftpilot.server.monitoring import now_us, spec_of
+from driftpilot.server.monitoring import spec_of
 from driftpilot.server.routers._common import ERRORS, to_datetime, to_micros
 from driftpilot.server.schemas.monitors import (
     MonitorList,
@@ -43,7 +43,7 @@ from driftpilot.server.schemas.monitors import (
     SLOList,
     SLOOut,
 )
-from driftpilot.store import MonitorRecord, Scope, Store
+from driftpilot.store import MonitorRecord, Scope, Store, now_us
 
 __all__ = ["router"]
 
