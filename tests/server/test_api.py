@@ -420,7 +420,7 @@ def test_dependency_override_replaces_the_store(app: FastAPI, client: TestClient
     _error(client.get("/v1/models"), 401, "unauthorized")
 
 
-def test_maintenance_loop_compacts_partials(db_url: str) -> None:
+def test_maintenance_loop_compacts_partials_and_rolls_up_days(db_url: str) -> None:
     import time
 
     from driftpilot.server import Settings, create_app
@@ -428,13 +428,13 @@ def test_maintenance_loop_compacts_partials(db_url: str) -> None:
     app = create_app(Settings(db=db_url, auth=False, maintenance_seconds=0.05))
     with TestClient(app) as client:
         _model(client, {})
-        events = make_events(50, step_seconds=1)
-        for i in range(0, 50, 10):
+        events = make_events(60, step_seconds=120)  # two hours of a day long past
+        for i in range(0, 60, 10):
             client.post("/v1/models/loans/events", json={"events": events[i : i + 10]})
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             window = client.get("/v1/models/loans/profile").json()
-            if window["n_partials"] == 1:
+            if (window["n_partials"], window["n_rollups"]) == (2, 1):
                 break
             time.sleep(0.05)
-        assert (window["n_partials"], window["n_events"]) == (1, 50)
+        assert (window["n_partials"], window["n_rollups"], window["n_events"]) == (2, 1, 60)

@@ -5,6 +5,7 @@ Each test runs on SQLite and on PostgreSQL (``db_url``).
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import uuid
@@ -23,6 +24,8 @@ from driftpilot.store._time import parse_timestamp
 from service_fixtures import make_events
 
 HOUR_US = 3_600_000_000
+DAY_US = 24 * HOUR_US
+FAR = 2**62  # a ``before`` after every test's days
 
 
 def assert_same_profile(actual: Profile, expected: Profile) -> None:
@@ -303,8 +306,11 @@ def test_delete_model_removes_all_its_data(store: Store) -> None:
     store.models.create_model("loans", "binary")
     store.models.create_model("other", "binary")
     store.models.put_baseline("loans", "1", dp.baseline(_training(200)))
-    store.events.ingest("loans", make_events(10))
+    loans = make_events(10)
+    store.events.ingest("loans", loans[:5])
+    store.events.ingest("loans", loans[5:])  # two partials of one day: a daily rollup
     store.events.ingest("other", make_events(5))
+    assert store.profiles.roll_up(before=FAR) == 1
     store.labels.ingest(
         "loans", [{"event_id": str(uuid.uuid4()), "value": 1, "timestamp": "2024-01-01T00:00:00Z"}]
     )
@@ -314,10 +320,150 @@ def test_delete_model_removes_all_its_data(store: Store) -> None:
     with store.engine.connect() as connection:
         counts = {
             table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
-            for table in (t.events, t.labels, t.baselines, t.model_versions, t.profile_partials)
-        }
+            for table in (t.events, t.labels, t.baselines, t.model_versions, t.profile_partials,
+                          t.profile_rollups)
+        }  # fmt: skip
     assert counts == {
         "dp_events": 5, "dp_labels": 0, "dp_baselines": 0, "dp_model_versions": 1,
-        "dp_profile_partials": 1,
+        "dp_profile_partials": 1, "dp_profile_rollups": 0,
     }  # fmt: skip
     assert [m.name for m in store.models.list_models()] == ["other"]
+
+
+def _rollup_case(store: Store) -> tuple[list[dict[str, Any]], dict[str, int], int]:
+    """Three days of events every 6 minutes in calls of 12 hours, labels for two in three."""
+    store.models.create_model("loans", "binary")
+    store.models.put_baseline("loans", "1", _loans_baseline())
+    events = make_events(720, seed=5, step_seconds=360)
+    for i in range(0, 720, 120):
+        store.events.ingest("loans", events[i : i + 120])
+    labelled = {str(e["event_id"]): i % 2 for i, e in enumerate(events) if i % 3}
+    result = store.labels.ingest("loans", [
+        {"event_id": k, "value": v, "timestamp": "2024-05-05T00:00:00+00:00"}
+        for k, v in labelled.items()
+    ])  # fmt: skip
+    assert result.joined == len(labelled)
+    t0 = parse_timestamp(str(events[0]["timestamp"]))
+    assert t0 is not None
+    assert t0 % DAY_US == 0
+    return events, labelled, t0
+
+
+@functools.cache
+def _loans_baseline() -> Any:
+    return dp.baseline(_training(), prediction="prediction")
+
+
+def _expected_features(events: list[dict[str, Any]]) -> Profile:
+    baseline = _loans_baseline()
+    kinds = {"age": "numeric", "income": "numeric", "plan": "categorical"}
+    reference = Profile.empty(kinds, config=ProfileConfig(), reference=baseline.profile)
+    return dp.profile(_features(events), reference=reference)
+
+
+def _ts_of(event: dict[str, Any]) -> int:
+    ts = parse_timestamp(str(event["timestamp"]))
+    assert ts is not None
+    return ts
+
+
+def _assert_same_window(actual: Any, expected: Any) -> None:
+    for field in ("n_events", "n_labels", "n_partials", "n_buckets", "covered_start",
+                  "covered_end", "quality", "notes"):  # fmt: skip
+        assert getattr(actual, field) == getattr(expected, field), field
+    for role in ("features", "prediction", "labels"):
+        assert_same_profile(getattr(actual, role), getattr(expected, role))
+
+
+def _rollup_rows(store: Store) -> int:
+    with store.engine.connect() as connection:
+        return int(
+            connection.execute(sa.select(sa.func.count()).select_from(t.profile_rollups)).scalar()
+            or 0
+        )
+
+
+def test_daily_rollups_replace_a_day_of_partials_and_change_no_figure(store: Store) -> None:
+    events, labelled, t0 = _rollup_case(store)
+    direct = store.profiles.window("loans")
+    assert (direct.n_events, direct.n_labels, direct.n_rollups) == (720, len(labelled), 0)
+    # a day still running is left alone: only the first two days have ended
+    assert store.profiles.roll_up(before=t0 + 2 * DAY_US + HOUR_US) == 4  # 2 days x 2 kinds
+    assert store.profiles.roll_up(before=FAR) == 2
+    assert store.profiles.roll_up(before=FAR) == 0  # nothing changed: nothing rebuilt
+    rolled = store.profiles.window("loans")
+    assert rolled.n_rollups == 6
+    _assert_same_window(rolled, direct)
+    assert rolled.features is not None
+    assert_same_profile(rolled.features, _expected_features(events))
+    # a window starting mid-day reads that day's partials and the next days' rollups
+    start = t0 + 12 * HOUR_US
+    part = store.profiles.window("loans", start=start)
+    assert part.n_rollups == 4
+    later = [e for e in events if _ts_of(e) >= start]
+    assert (part.n_events, part.n_labels) == (
+        len(later), sum(str(e["event_id"]) in labelled for e in later),
+    )  # fmt: skip
+    assert part.features is not None
+    assert_same_profile(part.features, _expected_features(later))
+    # one version's window reads that version's rollups
+    assert store.profiles.window("loans", version="1").n_rollups == 6
+    assert store.profiles.window("loans", version="2").n_partials == 0
+
+
+def test_a_stale_rollup_is_passed_over_then_rebuilt(store: Store) -> None:
+    events, _, t0 = _rollup_case(store)
+    store.profiles.roll_up(before=FAR)
+    # late events for day 0: a new partial beside the rollup, which still covers the rest
+    late = make_events(30, seed=11, step_seconds=60, start="2024-05-01T05:10:00+00:00")
+    store.events.ingest("loans", late)
+    with_late = store.profiles.window("loans")
+    assert (with_late.n_events, with_late.n_rollups) == (750, 6)
+    assert with_late.features is not None
+    assert_same_profile(with_late.features, _expected_features(events + late))
+    # compaction replaces hour 5's rows: day 0's events rollup no longer matches its rows
+    assert store.profiles.compact() == 1
+    stale = store.profiles.window("loans")
+    assert (stale.n_events, stale.n_rollups) == (750, 5)
+    assert stale.features is not None
+    assert_same_profile(stale.features, with_late.features)
+    assert store.profiles.roll_up(before=FAR) == 1  # day 0's events, nothing else
+    rebuilt = store.profiles.window("loans")
+    assert rebuilt.n_rollups == 6
+    _assert_same_window(rebuilt, stale)
+    del t0
+
+
+def test_a_day_compacted_to_one_partial_loses_its_rollup(store: Store) -> None:
+    store.models.create_model("loans", "binary")
+    events = make_events(40, step_seconds=30)  # one hour bucket, two calls: two partials
+    store.events.ingest("loans", events[:20])
+    store.events.ingest("loans", events[20:])
+    assert store.profiles.roll_up(before=FAR) == 1
+    assert store.profiles.window("loans").n_rollups == 1
+    assert store.profiles.compact() == 1
+    assert store.profiles.roll_up(before=FAR) == 0
+    assert _rollup_rows(store) == 0
+    window = store.profiles.window("loans")
+    assert (window.n_events, window.n_partials, window.n_rollups) == (40, 1, 0)
+
+
+def test_rollups_built_while_ingesting_and_compacting_count_every_row_once(store: Store) -> None:
+    events, _, _ = _rollup_case(store)
+    more = make_events(200, seed=9, step_seconds=300, start="2024-05-01T02:00:00+00:00")
+    threads = [threading.Thread(target=store.profiles.roll_up, kwargs={"before": FAR})
+               for _ in range(2)]  # fmt: skip
+    threads.append(threading.Thread(target=store.profiles.compact))
+    threads.append(threading.Thread(target=store.events.ingest, args=("loans", more)))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for _ in range(2):  # whatever the interleaving, every figure counts each row once
+        window = store.profiles.window("loans")
+        assert window.n_events == 920
+        assert window.features is not None
+        assert_same_profile(window.features, _expected_features(events + more))
+        store.profiles.compact()
+        store.profiles.roll_up(before=FAR)
+    assert store.profiles.window("loans").n_rollups == 6

@@ -112,10 +112,16 @@ def test_bucket_counts_and_label_count_match_the_ingested_data(
     assert list(store.source.bucket_counts("loans", start=start, end=end)) == expected
     assert list(store.source.bucket_counts("loans", start=0, end=T0)) == []
 
-    in_window = [e for e in events if start <= _ts(e) < end]
-    assert store.source.label_count("loans", start=start, end=end) == sum(
-        str(e["event_id"]) in labels for e in in_window
-    )
+    # labels are counted by whole bucket, like the window profile's n_labels: the window
+    # ends half-way through hour 5, whose labels all count
+    in_buckets = [e for e in events if start <= _ts(e) - _ts(e) % HOUR < end]
+    expected_labels = sum(str(e["event_id"]) in labels for e in in_buckets)
+    assert expected_labels > sum(str(e["event_id"]) in labels for e in events
+                                 if start <= _ts(e) < end)  # fmt: skip
+    assert store.source.label_count("loans", start=start, end=end) == expected_labels
+    profile = store.source.window_profile("loans", start=start, end=end)
+    assert profile.n_labels == expected_labels
+    assert store.source.label_count("loans", start=start, end=end, version="nope") == 0
     assert store.source.label_count("loans", start=0, end=T0) == 0
 
 

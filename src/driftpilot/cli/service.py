@@ -196,11 +196,16 @@ def db_upgrade(db: Db = None, data_dir: DataDir = None) -> None:
 @db_app.command("compact")
 @_user_errors
 def db_compact(db: Db = None, data_dir: DataDir = None) -> None:
-    """Merge each time bucket's partial profiles into one row (the service does it too)."""
+    """Merge each bucket's partials into one row and roll up ended days (as the service does)."""
     with _store(db, data_dir) as store:
         joined = store.labels.join_pending()
         removed = store.profiles.compact()
-    stdout.print(f"Joined {joined} pending labels; removed {removed} partial profiles.", **_PLAIN)
+        rolled = store.profiles.roll_up()
+    stdout.print(
+        f"Joined {joined} pending labels; removed {removed} partial profiles; "
+        f"wrote {rolled} daily rollups.",
+        **_PLAIN,
+    )
 
 
 @keys_app.command("create")

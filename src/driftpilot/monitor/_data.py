@@ -26,6 +26,8 @@ class WindowProfile:
     ``start``/``end`` are as asked (``None`` for open); ``covered_start``/``covered_end``
     span the buckets merged (``None`` when there were none). Each profile is ``None`` when the
     window holds no partial of its kind. ``quality`` counts each ingest quality flag.
+    ``n_partials`` counts the bucket partials in the window; ``n_rollups`` how many daily
+    rollups were read in place of some of them.
     """
 
     model: str
@@ -45,6 +47,7 @@ class WindowProfile:
     labels: Profile | None
     quality: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    n_rollups: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

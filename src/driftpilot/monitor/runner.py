@@ -76,8 +76,8 @@ def evaluate(
 ) -> MonitorReport:
     """Evaluate every check of ``spec`` on ``window`` and return the report.
 
-    ``n_labels``, the window's label count (``source.label_count``), is counted here unless
-    the caller has just counted it.
+    ``n_labels``, the window's label count, is the merged profile's unless the caller has
+    just counted it (``source.label_count``, the same count).
     """
     ctx = WindowContext(
         spec=spec, window=window, source=source,
@@ -88,7 +88,7 @@ def evaluate(
     for check in spec.checks:
         results.extend(_results(ctx, check))
     if n_labels is None:
-        n_labels = source.label_count(spec.model, start=window.start, end=window.end)
+        n_labels = ctx.current.n_labels
     return MonitorReport(
         monitor=spec.name, model=spec.model, window_start=window.start, window_end=window.end,
         reference=ctx.reference_description(), revision=revision,
@@ -169,8 +169,9 @@ class Runner:
             if latest is not None and not force:
                 # Counted once, before evaluating: labels arriving meanwhile make the next
                 # look revise the window rather than go unnoticed.
-                n_labels = self.source.label_count(spec.model, start=window.start,
-                                                   end=window.end)  # fmt: skip
+                n_labels = self.source.label_count(
+                    spec.model, start=window.start, end=window.end, version=spec.version
+                )
                 if not self._changed(spec, window, latest, n_labels):
                     return RunOutcome(monitor=spec.name, window=window, status="skipped",
                                       summary=latest)  # fmt: skip

@@ -89,8 +89,8 @@ class MonitorSource(Protocol):
         """Return the timestamp of the newest event before ``before``."""
         ...
 
-    def label_count(self, model: str, *, start: int, end: int) -> int:
-        """Return how many events in ``[start, end)`` have a label now."""
+    def label_count(self, model: str, *, start: int, end: int, version: str | None = None) -> int:
+        """Return how many labels ``window_profile`` would count now (same buckets, version)."""
         ...
 
 

@@ -3,8 +3,9 @@
 At start (the lifespan) it migrates the database (``migrate_on_start``), stores the monitor
 files of ``monitors``, starts the monitor scheduler (``server.monitoring``) and the
 maintenance loop: every ``maintenance_seconds`` it joins labels whose events arrived in a
-race between replicas and compacts buckets with several partial profiles. Both are safe to
-run on every replica at once. Prometheus scrapes ``/metrics`` (``server.metrics``).
+race between replicas, compacts buckets with several partial profiles, and rolls each ended
+day up into one row per kind (``ProfileRepository.roll_up``). All are safe to run on every
+replica at once. Prometheus scrapes ``/metrics`` (``server.metrics``).
 """
 
 from __future__ import annotations
@@ -167,8 +168,12 @@ async def _maintain(store: Store, every: float, stop: asyncio.Event) -> None:
         try:
             joined = await run_in_threadpool(store.labels.join_pending)
             removed = await run_in_threadpool(store.profiles.compact)
+            rolled = await run_in_threadpool(store.profiles.roll_up)
         except sa.exc.SQLAlchemyError:
             logger.exception("maintenance failed; retrying in %s s", every)
             continue
-        if joined or removed:
-            logger.info("maintenance: joined %d labels, compacted %d partials", joined, removed)
+        if joined or removed or rolled:
+            logger.info(
+                "maintenance: joined %d labels, compacted %d partials, wrote %d daily rollups",
+                joined, removed, rolled,
+            )  # fmt: skip

@@ -44,6 +44,7 @@ __all__ = [
     "monitors",
     "notifications",
     "profile_partials",
+    "profile_rollups",
     "silences",
 ]
 
@@ -152,6 +153,29 @@ profile_partials = sa.Table(
     sa.Column("document", sa.Text, nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Index(None, "model_id", "bucket_start"),
+)
+
+# One UTC day's partials of a (model, version, kind) merged into one document, beside the
+# partials (see ``partials``): ``partial_ids`` lists exactly the rows it merged, so a reader
+# uses it only while every one of them still exists.
+profile_rollups = sa.Table(
+    "dp_profile_rollups",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("version", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("day_start", sa.BigInteger, nullable=False),
+    sa.Column("partial_ids", sa.Text, nullable=False),
+    sa.Column("n_partials", sa.Integer, nullable=False),
+    sa.Column("max_partial_id", sa.BigInteger, nullable=False),
+    sa.Column("n_rows", sa.BigInteger, nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("model_id", "version", "kind", "day_start"),
+    sa.Index(None, "model_id", "day_start"),
 )
 
 api_keys = sa.Table(

@@ -107,7 +107,8 @@ class ModelRepository:
                 t.model_versions.c.model_id == model_id
             )
             connection.execute(t.baselines.delete().where(t.baselines.c.version_id.in_(versions)))
-            for table in (t.profile_partials, t.labels, t.events, t.model_versions):
+            for table in (t.profile_rollups, t.profile_partials, t.labels, t.events,
+                          t.model_versions):  # fmt: skip
                 connection.execute(table.delete().where(table.c.model_id == model_id))
             connection.execute(t.models.delete().where(t.models.c.id == model_id))
 

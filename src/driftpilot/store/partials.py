@@ -11,6 +11,18 @@ checking that it deleted all of them. Partials inserted meanwhile are not touche
 another compactor got there first the delete count differs and the transaction rolls back,
 so no row is ever counted twice.
 
+Daily rollups (``roll_up``, run by the service's maintenance after compaction) merge the
+partials of one ended UTC day, version and kind into one row that lists exactly the partial
+ids it merged. A window uses a rollup in place of those partials only while every one of them
+still exists and lies in the window; it reads any other partial of that day (a late arrival)
+beside it. Compaction replaces ids, which makes a rollup stale: it is then ignored and the next
+sweep rebuilds it (a sweep finds such days by their partials' count and newest id, since a new
+partial or a compaction always adds a row newer than all others). A rollup is merged outside
+the write lock and written only if all its partials still exist. So no figure depends on
+whether, or how recently, days were rolled up; only how many rows a long window reads does.
+On PostgreSQL, where each statement of a read sees its own snapshot, a reader that finds a
+chosen row gone reads again (after three tries, partials alone, in one statement).
+
 Reading partials back (``_PartialReader``) trusts the documents: the store wrote each one
 from a ``Profile`` that was built or merged by driftpilot and checked then, so the reader
 decodes the fields straight into the summaries without ``Profile.from_dict``'s consistency
@@ -58,6 +70,9 @@ from driftpilot.store._time import now_us
 __all__ = ["ProfileRepository", "WindowProfile"]
 
 _ROLES = {"events": EVENT_ROLES, "labels": ("labels",)}
+DAY_US = 86_400 * 1_000_000
+_READ_ATTEMPTS = 3
+_CHUNK = 500
 
 
 class _RacedError(Exception):
@@ -79,28 +94,20 @@ class ProfileRepository:
         version: str | None = None,
     ) -> WindowProfile:
         """Return the merged profile of ``model`` over ``[start, end)`` (``version`` only)."""
-        p = t.profile_partials
-        with read(self._engine) as connection:
-            model_id = model_row(connection, model).id
-            conditions = [p.c.model_id == model_id]
-            if version is not None:
-                conditions.append(p.c.version == version)
-            if start is not None:
-                length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
-                conditions.append(p.c.bucket_start + length > start)
-            if end is not None:
-                conditions.append(p.c.bucket_start < end)
-            rows = connection.execute(
-                sa.select(p.c.kind, p.c.bucket_start, p.c.bucket_seconds, p.c.n_rows, p.c.document)
-                .where(*conditions)
-                .order_by(p.c.bucket_start, p.c.id)
-            ).all()
+        for _ in range(_READ_ATTEMPTS):
+            found = self._documents(model, start, end, version, rollups=True)
+            if found is not None:
+                break
+        else:  # rollups kept changing under the reader: read the partials alone
+            found = self._documents(model, start, end, version, rollups=False)
+            assert found is not None
+        rows, texts, n_rollups = found
         merged: dict[str, Profile | None] = {}
         notes: list[str] = []
         quality: Counter[str] = Counter()
         reader = _PartialReader()
         for kind, roles in _ROLES.items():
-            documents = [json.loads(r.document) for r in rows if r.kind == kind]
+            documents = [json.loads(text) for text_kind, text in texts if text_kind == kind]
             for document in documents:
                 quality.update(document.get("quality", {}))
                 notes.extend(document.get("notes", ()))
@@ -116,10 +123,72 @@ class ProfileRepository:
             n_events=sum(r.n_rows for r in rows if r.kind == "events"),
             n_labels=sum(r.n_rows for r in rows if r.kind == "labels"),
             n_partials=len(rows), n_buckets=len({r.bucket_start for r in rows}),
+            n_rollups=n_rollups,
             features=merged["features"], prediction=merged["prediction"],
             scores=merged["scores"], latency=merged["latency"], labels=merged["labels"],
             quality=dict(quality), notes=tuple(dict.fromkeys(notes)),
         )  # fmt: skip
+
+    def _documents(
+        self,
+        model: str,
+        start: int | None,
+        end: int | None,
+        version: str | None,
+        *,
+        rollups: bool,
+    ) -> tuple[Sequence[Any], list[tuple[str, str]], int] | None:
+        """Return the window's partial rows, the documents to merge and how many are rollups.
+
+        ``None`` when a row chosen from the first reads was gone by the last (PostgreSQL reads
+        each statement at its own snapshot): the caller reads again.
+        """
+        p, r = t.profile_partials, t.profile_rollups
+        with read(self._engine) as connection:
+            model_id = model_row(connection, model).id
+            conditions = [p.c.model_id == model_id]
+            if version is not None:
+                conditions.append(p.c.version == version)
+            if start is not None:
+                length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
+                conditions.append(p.c.bucket_start + length > start)
+            if end is not None:
+                conditions.append(p.c.bucket_start < end)
+            meta = (p.c.id, p.c.kind, p.c.bucket_start, p.c.bucket_seconds, p.c.n_rows)
+            order = (p.c.bucket_start, p.c.id)
+            days: Sequence[Any] = []
+            if rollups:
+                query = sa.select(r.c.id, r.c.day_start, r.c.partial_ids).where(
+                    r.c.model_id == model_id
+                )
+                if version is not None:
+                    query = query.where(r.c.version == version)
+                if start is not None:
+                    query = query.where(r.c.day_start + DAY_US > start)
+                if end is not None:
+                    query = query.where(r.c.day_start < end)
+                days = connection.execute(query.order_by(r.c.day_start, r.c.id)).all()
+            if not days:  # one statement: rows and documents at one snapshot
+                whole = connection.execute(
+                    sa.select(*meta, p.c.document).where(*conditions).order_by(*order)
+                ).all()
+                return whole, [(row.kind, row.document) for row in whole], 0
+            rows: Sequence[Any] = connection.execute(
+                sa.select(*meta).where(*conditions).order_by(*order)
+            ).all()
+            present = {row.id for row in rows}
+            covered: set[int] = set()
+            chosen: list[int] = []
+            for day in days:
+                ids = json.loads(day.partial_ids)
+                if ids and present.issuperset(ids) and covered.isdisjoint(ids):
+                    chosen.append(day.id)
+                    covered.update(ids)
+            rest = [row.id for row in rows if row.id not in covered]
+            texts = _fetch(connection, r, chosen) + _fetch(connection, p, rest)
+        if len(texts) != len(chosen) + len(rest):
+            return None
+        return rows, texts, len(chosen)
 
     def compact(self, *, model: str | None = None, min_partials: int = 2) -> int:
         """Merge every bucket with at least ``min_partials`` partials; return rows removed."""
@@ -137,6 +206,90 @@ class ProfileRepository:
             except _RacedError:
                 continue
         return removed
+
+    def roll_up(self, *, model: str | None = None, before: int | None = None) -> int:
+        """Build the daily rollup of every day that ended by ``before`` (now) and lacks one.
+
+        A day needs a (new) rollup when it holds at least two partials of a (model, version,
+        kind) that lie wholly inside it and no rollup records exactly their count and newest
+        id (a new partial or a compaction always adds a row newer than every other). Days
+        left with fewer than two partials lose their rollup. Run it after ``compact``, as the
+        service's maintenance does, so a rollup merges compacted rows. Returns how many
+        rollups were written.
+        """
+        p, r = t.profile_partials, t.profile_rollups
+        before = now_us() if before is None else before
+        day = p.c.bucket_start - p.c.bucket_start % DAY_US
+        length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
+        with read(self._engine) as connection:
+            model_id = None if model is None else model_row(connection, model).id
+            query = (
+                sa.select(p.c.model_id, p.c.version, p.c.kind, day.label("day"),
+                          sa.func.count().label("n"), sa.func.max(p.c.id).label("newest"))
+                .where(p.c.bucket_start + length <= day + DAY_US, day + DAY_US <= before)
+                .group_by(p.c.model_id, p.c.version, p.c.kind, day)
+                .having(sa.func.count() >= 2)
+            )  # fmt: skip
+            existing_query = sa.select(
+                r.c.model_id, r.c.version, r.c.kind, r.c.day_start, r.c.n_partials,
+                r.c.max_partial_id,
+            )  # fmt: skip
+            if model_id is not None:
+                query = query.where(p.c.model_id == model_id)
+                existing_query = existing_query.where(r.c.model_id == model_id)
+            wanted = {(g.model_id, g.version, g.kind, int(g.day)): (g.n, g.newest)
+                      for g in connection.execute(query)}  # fmt: skip
+            existing = {(e.model_id, e.version, e.kind, e.day_start): (e.n_partials,
+                        e.max_partial_id) for e in connection.execute(existing_query)}  # fmt: skip
+        orphans = [key for key in existing if key not in wanted]
+        if orphans:
+            with write(self._engine) as connection:
+                for key in orphans:
+                    connection.execute(r.delete().where(*_rollup_key(key)))
+        written = 0
+        for key, state in sorted(wanted.items(), key=lambda item: item[0][3]):
+            if existing.get(key) != state and self._roll_up_day(key):
+                written += 1
+        return written
+
+    def _roll_up_day(self, key: tuple[int, str, str, int]) -> bool:
+        """Merge one day's partials into its rollup; ``False`` if they changed meanwhile."""
+        p, r = t.profile_partials, t.profile_rollups
+        model_id, version, kind, day_start = key
+        length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
+        with read(self._engine) as connection:  # merged outside the write lock
+            rows = connection.execute(
+                sa.select(p.c.id, p.c.n_rows, p.c.document)
+                .where(
+                    p.c.model_id == model_id, p.c.version == version, p.c.kind == kind,
+                    p.c.bucket_start >= day_start, p.c.bucket_start + length <= day_start + DAY_US,
+                )
+                .order_by(p.c.bucket_start, p.c.id)
+            ).all()  # fmt: skip
+        if len(rows) < 2:
+            return False
+        ids = [row.id for row in rows]
+        document = _merge_documents(kind, [json.loads(row.document) for row in rows])
+        try:
+            with write(self._engine) as connection:
+                still = connection.execute(
+                    sa.select(sa.func.count()).select_from(p)
+                    .where(p.c.model_id == model_id, p.c.id.in_(ids))
+                ).scalar_one()  # fmt: skip
+                if still != len(ids):  # compacted or deleted meanwhile: the next sweep retries
+                    return False
+                connection.execute(r.delete().where(*_rollup_key(key)))
+                connection.execute(
+                    r.insert().values(
+                        model_id=model_id, version=version, kind=kind, day_start=day_start,
+                        partial_ids=json.dumps(ids), n_partials=len(ids), max_partial_id=max(ids),
+                        n_rows=sum(row.n_rows for row in rows), document=document,
+                        created_at=now_us(),
+                    )
+                )  # fmt: skip
+        except sa.exc.IntegrityError:  # another replica wrote it first, or the model is gone
+            return False
+        return True
 
     def _compact(self, group: tuple[Any, ...]) -> int:
         p = t.profile_partials
@@ -173,6 +326,26 @@ class ProfileRepository:
             if deleted != len(ids):
                 raise _RacedError
         return len(ids) - 1
+
+
+def _rollup_key(key: tuple[int, str, str, int]) -> list[sa.ColumnElement[bool]]:
+    r = t.profile_rollups
+    model_id, version, kind, day_start = key
+    return [r.c.model_id == model_id, r.c.version == version, r.c.kind == kind,
+            r.c.day_start == day_start]  # fmt: skip
+
+
+def _fetch(connection: sa.Connection, table: sa.Table, ids: Sequence[int]) -> list[tuple[str, str]]:
+    """Return ``(kind, document)`` of the rows ``ids`` of ``table``, in the order of ``ids``."""
+    found: dict[int, tuple[str, str]] = {}
+    for i in range(0, len(ids), _CHUNK):
+        rows = connection.execute(
+            sa.select(table.c.id, table.c.kind, table.c.document).where(
+                table.c.id.in_(ids[i : i + _CHUNK])
+            )
+        )
+        found.update((row.id, (row.kind, row.document)) for row in rows)
+    return [found[i] for i in ids if i in found]
 
 
 def _merge_documents(kind: str, documents: Sequence[dict[str, Any]]) -> str:

@@ -151,18 +151,27 @@ class StoreSource:
             ).scalar()
         return None if newest is None else int(newest)
 
-    def label_count(self, model: str, *, start: int, end: int) -> int:
-        """Return how many events with ``start <= timestamp < end`` have a label now."""
-        e, lb = t.events, t.labels
+    def label_count(self, model: str, *, start: int, end: int, version: str | None = None) -> int:
+        """Return how many labels are joined to events of the buckets overlapping the window.
+
+        Summed from the labels' partial profiles, like ``WindowProfile.n_labels`` (the same
+        buckets, the same ``version`` filter), so a runner comparing the two sees exactly the
+        labels that arrived since a report.
+        """
+        p = t.profile_partials
+        length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
         with read(self._engine) as connection:
             model_id = model_row(connection, model).id
-            count = connection.execute(
-                sa.select(sa.func.count())
-                .select_from(e)
-                .join(lb, sa.and_(lb.c.model_id == e.c.model_id, lb.c.event_id == e.c.event_id))
-                .where(e.c.model_id == model_id, e.c.ts >= start, e.c.ts < end)
-            ).scalar_one()
-        return int(count)
+            query = sa.select(sa.func.sum(p.c.n_rows)).where(
+                p.c.model_id == model_id,
+                p.c.kind == "labels",
+                p.c.bucket_start + length > start,
+                p.c.bucket_start < end,
+            )
+            if version is not None:
+                query = query.where(p.c.version == version)
+            count = connection.execute(query).scalar()
+        return int(count or 0)  # PostgreSQL sums BIGINT as NUMERIC
 
 
 class _Columns:

@@ -242,7 +242,8 @@ def _window_json(w: WindowProfile) -> dict[str, Any]:
         "model": w.model, "version": w.version, "start": iso(w.start), "end": iso(w.end),
         "covered_start": iso(w.covered_start), "covered_end": iso(w.covered_end),
         "n_events": w.n_events, "n_labels": w.n_labels, "n_partials": w.n_partials,
-        "n_buckets": w.n_buckets, "features": doc(w.features), "prediction": doc(w.prediction),
-        "scores": doc(w.scores), "latency": doc(w.latency), "labels": doc(w.labels),
+        "n_rollups": w.n_rollups, "n_buckets": w.n_buckets, "features": doc(w.features),
+        "prediction": doc(w.prediction), "scores": doc(w.scores), "latency": doc(w.latency),
+        "labels": doc(w.labels),
         "quality": w.quality, "notes": list(w.notes),
     }  # fmt: skip

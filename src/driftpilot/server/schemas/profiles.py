@@ -25,6 +25,7 @@ class WindowProfileOut(BaseModel):
     n_events: int
     n_labels: int
     n_partials: int
+    n_rollups: int = Field(description="Daily rollups read in place of some of the partials.")
     n_buckets: int
     features: dict[str, Any] | None = Field(description="Profile of the features.")
     prediction: dict[str, Any] | None
