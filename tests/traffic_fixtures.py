@@ -54,3 +54,9 @@ def _load(store: Store, traffic: Traffic, *, labels: bool = True) -> None:
 def _labels(store: Store, labels: list[dict[str, Any]]) -> None:
     for i in range(0, len(labels), CHUNK):
         store.labels.ingest("loans", labels[i : i + CHUNK])
+
+
+def mean_income(events: Any) -> float:
+    """A business KPI over raw features (``traffic_fixtures:mean_income`` in a monitor)."""
+    values = [f["income"] for f in events.features if f.get("income") is not None]
+    return sum(values) / len(values)

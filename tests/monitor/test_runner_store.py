@@ -101,6 +101,39 @@ def test_backfill_flags_each_incident_from_the_window_holding_it(
     assert store.runs.report(flagged.summary.run_id).to_dict() == flagged.report.to_dict()
 
 
+@pytest.mark.parametrize(
+    "checks",
+    [
+        [  # label checks only: the backfill reads predictions, scores and labels alone
+            {"type": "performance", "metrics": ["accuracy", "roc_auc"]},
+            {"type": "detector", "method": "adwin"},
+            {"type": "confidence", "min_confidence": 0.7, "min_share": 0.5},
+        ],
+        [  # features read raw: a KPI over them and an exact-mode drift check
+            {"type": "kpi", "function": "traffic_fixtures:mean_income", "metric": "income"},
+            {"type": "feature_drift", "mode": "exact", "features": ["income"]},
+            {"type": "performance", "metrics": ["accuracy"]},
+        ],
+    ],
+    ids=["labels-only", "features"],
+)
+def test_backfill_windows_equal_fresh_evaluations(
+    store: Store, incidents: Traffic, checks: list[dict[str, Any]]
+) -> None:
+    _load(store, incidents)
+    spec = _monitor(store, incidents, checks)
+    runner = Runner(store.source, store.runs, owner="test")
+    outcomes = runner.backfill(spec, incidents.hour(48), incidents.hour(72))
+    assert len(outcomes) == 4
+    for outcome in outcomes:
+        assert outcome.report is not None
+        fresh = evaluate(spec, store.source, outcome.window)
+        got = [(r.check, r.metric, r.feature, r.value, r.reason) for r in outcome.report.results]
+        want = [(r.check, r.metric, r.feature, r.value, r.reason) for r in fresh.results]
+        assert got == want
+        assert all(r.value is not None for r in fresh.results if r.check != "detector"), want
+
+
 # -- reruns, revisions, leases -----------------------------------------------------------------
 
 

@@ -5,6 +5,7 @@ Each test runs on SQLite and on PostgreSQL (``db_url``).
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import Counter
 from typing import Any
@@ -85,6 +86,47 @@ def test_window_events_match_the_event_pages(
     assert sum(v is not None for v in window.labels) == sum(
         str(e["event_id"]) in labels for e in events if start <= _ts(e) < end
     )
+
+
+@pytest.mark.parametrize("chunk", [37, 20_000])
+def test_window_events_without_features_equal_the_full_read(store: Store, chunk: int) -> None:
+    """The database picks prediction and scores out of the payloads; a chunk holding a NaN
+    (which the database's JSON refuses) is parsed in Python; features raise when read."""
+    store.models.create_model("loans", "multiclass")
+    events = make_events(200, seed=4)
+    events[3]["prediction"] = "yes"  # a string, not a number
+    events[4]["scores"] = [0.25, 0.75]  # a list
+    events[5]["scores"] = {"a": 0.5, "b": 0.5, "c": None}
+    del events[6]["prediction"]
+    events[7]["prediction"] = {"label": "b", "rank": [1, 2]}
+    events[150]["features"]["age"] = float("nan")  # type: ignore[index]
+    events[151]["scores"] = {"1": float("inf")}
+    store.events.ingest("loans", events)
+    store.labels.ingest("loans", [
+        {"event_id": e["event_id"], "value": i % 3, "timestamp": "2024-05-02T00:00:00Z"}
+        for i, e in enumerate(events) if i % 2
+    ])  # fmt: skip
+    source = StoreSource(store, chunk=chunk)
+    full = source.window_events("loans", start=T0, end=T0 + 10 * HOUR)
+    light = source.window_events("loans", start=T0, end=T0 + 10 * HOUR, features=False)
+    assert len(light) == len(full) == 200
+    assert light.timestamps.tolist() == full.timestamps.tolist()
+    for column in ("event_ids", "versions", "latencies", "flags", "labels", "label_timestamps"):
+        assert list(getattr(light, column)) == list(getattr(full, column)), column
+    assert list(light.predictions[:150]) == list(full.predictions[:150])
+    assert (light.predictions[3], light.predictions[6]) == ("yes", None)
+    assert light.predictions[7] == {"label": "b", "rank": [1, 2]}
+    assert light.scores[4] == [0.25, 0.75]
+    assert light.scores[:150] == full.scores[:150]
+    assert light.scores[151] == {"1": math.inf}
+    assert light.predictions[150:] == full.predictions[150:]
+    assert len(light.features) == len(light.segments) == 200
+    with pytest.raises(RuntimeError, match="features were not read"):
+        light.feature_columns(["age"])
+    picked = light.between(T0, T0 + HOUR).select(np.arange(60) % 2 == 0)
+    assert len(picked.features) == 30
+    with pytest.raises(RuntimeError, match="segments were not read"):
+        list(picked.segments)
 
 
 def test_window_events_of_an_odd_event_and_an_empty_window(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from driftpilot.monitor._data import WindowEvents, WindowProfile
+from driftpilot.monitor._data import Unread, WindowEvents, WindowProfile
 from driftpilot.monitor.results import SEVERITIES, CheckResult, MonitorReport, Severity, worst
 from driftpilot.monitor.runner import Runner, RunOutcome, evaluate
 from driftpilot.monitor.slo import SLOStatus, evaluate_slo, evaluate_slos
@@ -36,6 +36,7 @@ __all__ = [
     "SLOStatus",
     "SeriesPoint",
     "Severity",
+    "Unread",
     "Window",
     "WindowEvents",
     "WindowProfile",

@@ -34,9 +34,14 @@ class EventCache:
         self._span: tuple[int, int] | None = None
         self._events = WindowEvents.empty()
 
-    def preload(self, start: int, end: int) -> None:
-        """Read ``[start, end)`` now, so windows inside it are slices."""
-        self._events = self._source.window_events(self._model, start=start, end=end)
+    def preload(self, start: int, end: int, *, features: bool = True) -> None:
+        """Read ``[start, end)`` now, so windows inside it are slices.
+
+        ``features=False`` when no check of the monitor reads features or segments.
+        """
+        self._events = self._source.window_events(
+            self._model, start=start, end=end, features=features
+        )
         self._span = (start, end)
 
     def events(self, start: int, end: int) -> WindowEvents:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from driftpilot._typing import BoolArray, IntArray
 from driftpilot.profile import Profile
 
-__all__ = ["WindowEvents", "WindowProfile"]
+__all__ = ["Unread", "WindowEvents", "WindowProfile"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -48,6 +48,42 @@ class WindowProfile:
     quality: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     n_rollups: int = 0
+
+
+class Unread(Sequence[Any]):
+    """A column of ``WindowEvents`` the reader left out: it has a length, and reading raises.
+
+    ``window_events(..., features=False)`` leaves the features and segments unread for
+    checks that need only predictions, scores and labels; a check that reads them anyway
+    fails loudly instead of seeing empty features.
+    """
+
+    __slots__ = ("_column", "_n")
+
+    def __init__(self, n: int, column: str) -> None:
+        self._n = n
+        self._column = column
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Unread: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return Unread(len(range(*index.indices(self._n))), self._column)
+        raise RuntimeError(
+            f"The events' {self._column} were not read (window_events(..., features=False)); "
+            f"a check that needs them must have the events read with features=True."
+        )
+
+    def pick(self, n: int) -> Unread:
+        """Return the unread column of ``n`` picked events."""
+        return Unread(n, self._column)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,7 +139,9 @@ class WindowEvents:
         """Return the events where ``mask`` is true, in the same order."""
         index = np.flatnonzero(mask)
 
-        def pick(items: Sequence[Any]) -> list[Any]:
+        def pick(items: Sequence[Any]) -> Sequence[Any]:
+            if isinstance(items, Unread):
+                return items.pick(len(index))
             return [items[int(i)] for i in index]
 
         return WindowEvents(

@@ -244,7 +244,8 @@ class Runner:
             if spec.reference.kind == "trailing":
                 assert spec.reference.trailing is not None
                 first -= spec.reference.trailing * _US
-            cache.preload(first, windows[-1].end)  # a range reference is read once, memoized
+            # a range reference is read once, memoized; features only if a check reads them
+            cache.preload(first, windows[-1].end, features=_reads_features(spec))
         outcomes = []
         memo = Memo()
         for i, window in enumerate(windows):
@@ -252,6 +253,12 @@ class Runner:
             if progress is not None:
                 progress(i + 1, len(windows))
         return outcomes
+
+
+def _reads_features(spec: MonitorSpec) -> bool:
+    """Whether a check reads raw features or segments (exact mode, segments, a KPI)."""
+    exact = any(getattr(c, "mode", "profile") == "exact" for c in spec.checks)
+    return exact or bool(spec.segments) or any(c.type == "kpi" for c in spec.checks)
 
 
 def _reads_events(spec: MonitorSpec) -> bool:

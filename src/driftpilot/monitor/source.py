@@ -77,8 +77,13 @@ class MonitorSource(Protocol):
         """Return the merge of the bucket profiles in ``[start, end)``."""
         ...
 
-    def window_events(self, model: str, *, start: int, end: int) -> WindowEvents:
-        """Return the raw events with ``start <= timestamp < end`` and their labels."""
+    def window_events(
+        self, model: str, *, start: int, end: int, features: bool = True
+    ) -> WindowEvents:
+        """Return the raw events with ``start <= timestamp < end`` and their labels.
+
+        ``features=False``: features and segments may be left ``Unread``.
+        """
         ...
 
     def bucket_counts(self, model: str, *, start: int, end: int) -> Sequence[tuple[int, int]]:

@@ -157,7 +157,9 @@ class ProfileRepository:
             meta = (p.c.id, p.c.kind, p.c.bucket_start, p.c.bucket_seconds, p.c.n_rows)
             order = (p.c.bucket_start, p.c.id)
             days: Sequence[Any] = []
-            if rollups:
+            # a window shorter than a day seldom holds all of a day's partials: skip the
+            # look-up for hourly monitors and backfills (a rollup is an optimisation only)
+            if rollups and (start is None or end is None or end - start >= DAY_US):
                 query = sa.select(r.c.id, r.c.day_start, r.c.partial_ids).where(
                     r.c.model_id == model_id
                 )

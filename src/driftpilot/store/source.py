@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
-from driftpilot.monitor import Reference, WindowEvents, WindowProfile
+from driftpilot.monitor import Reference, Unread, WindowEvents, WindowProfile
 from driftpilot.store import _tables as t
 from driftpilot.store._engine import read
 from driftpilot.store._sql import model_row
@@ -82,11 +83,16 @@ class StoreSource:
         """Return the merge of the bucket profiles overlapping ``[start, end)``."""
         return self._store.profiles.window(model, start=start, end=end, version=version)
 
-    def window_events(self, model: str, *, start: int, end: int) -> WindowEvents:
+    def window_events(
+        self, model: str, *, start: int, end: int, features: bool = True
+    ) -> WindowEvents:
         """Return the events with ``start <= timestamp < end`` and their labels, oldest first.
 
         Features that are not an object are given as ``{}``, and segments that are not an
-        object as ``None`` (such events carry a quality flag saying so).
+        object as ``None`` (such events carry a quality flag saying so). ``features=False``
+        leaves features and segments unread (``Unread`` columns) and has the database pick
+        the prediction and scores out of each payload, which spares parsing the features in
+        Python: about four times faster on SQLite for 50 features.
         """
         with read(self._engine) as connection:
             model_id = model_row(connection, model).id
@@ -94,29 +100,41 @@ class StoreSource:
         joined = e.outerjoin(
             lb, sa.and_(lb.c.model_id == e.c.model_id, lb.c.event_id == e.c.event_id)
         )
-        base = (
-            sa.select(
-                e.c.ts, e.c.id, e.c.event_id, e.c.version, e.c.latency_ms, e.c.payload,
-                e.c.quality_flags, lb.c.value, lb.c.ts,
-            )
-            .select_from(joined)
-            .where(e.c.model_id == model_id, e.c.ts >= start, e.c.ts < end)
-            .order_by(e.c.ts, e.c.id)
-            .limit(self._chunk)
-        )  # fmt: skip
+        keys = (e.c.ts, e.c.id, e.c.event_id, e.c.version, e.c.latency_ms)
+        tail = (e.c.quality_flags, lb.c.value, lb.c.ts)
+        whole = (*keys, e.c.payload, *tail)
+        picked = (*keys, *_picked(self._engine.dialect.name, e.c.payload), *tail)
+
+        def query(columns: tuple[Any, ...], after: tuple[Any, Any] | None) -> Any:
+            q = (
+                sa.select(*columns).select_from(joined)
+                .where(e.c.model_id == model_id, e.c.ts >= start, e.c.ts < end)
+                .order_by(e.c.ts, e.c.id).limit(self._chunk)
+            )  # fmt: skip
+            if after is not None:
+                q = q.where(sa.tuple_(e.c.ts, e.c.id) > sa.tuple_(*after))
+            return q
+
         columns = _Columns()
-        query = base
+        after = None
         while True:
-            with read(self._engine) as connection:
-                result = connection.execute(query)
-                rows = result.cursor.fetchall()  # plain tuples (module docstring)
-                result.close()
-            columns.add(rows)
+            rows = None
+            if not features:
+                try:
+                    rows = _fetch_tuples(self._engine, query(picked, after))
+                except (sa.exc.DBAPIError, self._engine.dialect.loaded_dbapi.Error):
+                    # a payload the database's JSON refuses (NaN; SQLite raises it while
+                    # fetching, past SQLAlchemy): this chunk is parsed in Python
+                    rows = None
+                if rows is not None:
+                    columns.add_picked(rows)
+            if rows is None:
+                rows = _fetch_tuples(self._engine, query(whole, after))
+                columns.add(rows, with_features=features)
             if len(rows) < self._chunk:
                 break
-            last = rows[-1]
-            query = base.where(sa.tuple_(e.c.ts, e.c.id) > sa.tuple_(last[0], last[1]))
-        return columns.events()
+            after = (rows[-1][0], rows[-1][1])
+        return columns.events(features=features)
 
     def bucket_counts(self, model: str, *, start: int, end: int) -> list[tuple[int, int]]:
         """Return ``(bucket_start, n_events)`` of each bucket starting in ``[start, end)``.
@@ -190,7 +208,24 @@ class _Columns:
         self.labels: list[Any] = []
         self.label_timestamps: list[int | None] = []
 
-    def add(self, rows: Any) -> None:
+    def add_picked(self, rows: Any) -> None:
+        """Add rows whose prediction and scores the database picked out (JSON text each)."""
+        if not rows:
+            return
+        ts, _ids, event_ids, versions, latencies, predictions, scores, flags, labels, label_ts = (
+            zip(*rows, strict=True)
+        )
+        self.timestamps.extend(ts)
+        self.event_ids.extend(event_ids)
+        self.versions.extend(versions)
+        self.latencies.extend(latencies)
+        self.label_timestamps.extend(label_ts)
+        self.flags.extend([() if f is None else tuple(_loads(f)) for f in flags])
+        self.labels.extend([None if v is None else _loads(v) for v in labels])
+        self.predictions.extend([_json_value(v) for v in predictions])
+        self.scores.extend([_json_value(v) for v in scores])
+
+    def add(self, rows: Any, *, with_features: bool = True) -> None:
         if not rows:
             return
         ts, _ids, event_ids, versions, latencies, payloads, flags, labels, label_ts = zip(
@@ -211,23 +246,59 @@ class _Columns:
         )
         for text in payloads:  # one payload alive at a time: less for the collector to walk
             payload = _loads(text)
-            feature = payload.get("features")
-            features.append(feature if type(feature) is dict else {})
             predictions.append(payload.get("prediction"))
             scores.append(payload.get("scores"))
-            segment = payload.get("segment")
-            segments.append(segment if type(segment) is dict else None)
+            if with_features:
+                feature = payload.get("features")
+                features.append(feature if type(feature) is dict else {})
+                segment = payload.get("segment")
+                segments.append(segment if type(segment) is dict else None)
 
-    def events(self) -> WindowEvents:
+    def events(self, *, features: bool = True) -> WindowEvents:
+        n = len(self.timestamps)
         return WindowEvents(
             timestamps=np.array(self.timestamps, dtype=np.int64), event_ids=self.event_ids,
-            versions=self.versions, features=self.features, predictions=self.predictions,
-            scores=self.scores, latencies=self.latencies, segments=self.segments,
+            versions=self.versions,
+            features=self.features if features else Unread(n, "features"),
+            predictions=self.predictions, scores=self.scores, latencies=self.latencies,
+            segments=self.segments if features else Unread(n, "segments"),
             flags=self.flags, labels=self.labels, label_timestamps=self.label_timestamps,
         )  # fmt: skip
 
 
 _DECODER = json.JSONDecoder()
+
+
+def _picked(dialect: str, payload: Any) -> tuple[Any, Any]:
+    """Return the payload's prediction and scores as JSON text, picked out by the database.
+
+    SQLite: ``json_quote(json_extract(...))`` gives JSON text (``null`` for a missing key);
+    PostgreSQL: ``payload::json -> key`` (NULL for a missing key). Both refuse a payload
+    holding NaN or infinities, which Python's JSON accepts: the caller then parses that chunk
+    in Python.
+    """
+    if dialect == "postgresql":
+        as_json = sa.cast(payload, postgresql.JSON)
+        return (
+            sa.cast(as_json.op("->")("prediction"), sa.Text),
+            sa.cast(as_json.op("->")("scores"), sa.Text),
+        )
+    return tuple(  # type: ignore[return-value]
+        sa.func.json_quote(sa.func.json_extract(payload, f"$.{key}"))
+        for key in ("prediction", "scores")
+    )
+
+
+def _fetch_tuples(engine: sa.Engine, query: Any) -> Any:
+    with read(engine) as connection:
+        result = connection.execute(query)
+        rows = result.cursor.fetchall()  # plain tuples (module docstring)
+        result.close()
+    return rows
+
+
+def _json_value(text: str | None) -> Any:
+    return None if text is None else _loads(text)
 
 
 def _loads(text: str) -> Any:
