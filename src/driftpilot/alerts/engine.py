@@ -30,7 +30,16 @@ from typing import Literal
 from driftpilot.monitor.results import SEVERITIES, CheckResult, MonitorReport
 from driftpilot.monitor.spec import AlertRuleSpec, Condition
 
-__all__ = ["AlertState", "Transition", "breaches", "dedup_key", "matches", "step"]
+__all__ = [
+    "AlertState",
+    "StaleAlertsError",
+    "Transition",
+    "breaches",
+    "dedup_key",
+    "matches",
+    "seen_alerts",
+    "step",
+]
 
 State = Literal["pending", "firing", "acknowledged", "resolved"]
 Notify = Literal["fired", "updated", "renotify", "resolved"]
@@ -86,6 +95,15 @@ class AlertState:
     def open(self) -> bool:
         """Whether the alert is not resolved."""
         return self.state != "resolved"
+
+
+class StaleAlertsError(Exception):
+    """A monitor's open alerts changed since they were read (another replica, an ack)."""
+
+
+def seen_alerts(alerts: Sequence[AlertState]) -> dict[int, tuple[str, int | None]]:
+    """Return what a store checks of the alerts a step read: state and update time by id."""
+    return {a.id: (a.state, a.updated_at) for a in alerts if a.id is not None}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

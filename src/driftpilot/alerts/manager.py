@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import jinja2
 
 from driftpilot.alerts.config import AlertingConfig
-from driftpilot.alerts.engine import AlertState, Transition, step
+from driftpilot.alerts.engine import AlertState, StaleAlertsError, Transition, seen_alerts, step
 from driftpilot.alerts.notification import EVENT_TYPES, Finding, Notification, cloudevent, iso
 from driftpilot.monitor.results import MonitorReport
 from driftpilot.monitor.spec import AlertRuleSpec, MonitorSpec
@@ -27,6 +27,7 @@ from driftpilot.monitor.spec import AlertRuleSpec, MonitorSpec
 __all__ = ["AlertManager", "AlertStorePort", "notification_from", "render"]
 
 logger = logging.getLogger("driftpilot.alerts")
+_ATTEMPTS = 5  # steps of one report against alerts that keep changing under it
 
 _DEFAULT_MESSAGE = (
     "{% if revision %}Late-label revision: {% endif %}"
@@ -55,8 +56,14 @@ class AlertStorePort(Protocol):
     def apply(
         self,
         changes: Sequence[tuple[AlertState, Callable[[AlertState], Sequence[OutboxRow]] | None]],
+        *,
+        monitor: str | None = None,
+        seen: Mapping[int, tuple[str, int | None]] | None = None,
     ) -> list[AlertState]:
-        """Save the changed alerts of one report with their notifications, in one transaction."""
+        """Save the changed alerts of one report with their notifications, in one transaction.
+
+        ``StaleAlertsError`` if ``monitor``'s open alerts are no longer ``seen``.
+        """
         ...
 
     def silences(self, *, active_at: int | None = None) -> Sequence[Any]:
@@ -133,23 +140,35 @@ class AlertManager:
         if not spec.alerts:
             return []
         silences = self.store.silences(active_at=now)
-        by_rule: dict[str, list[AlertState]] = {}
-        for alert in self.store.open_alerts_of(spec.name):
-            by_rule.setdefault(alert.rule, []).append(alert)
-        out: list[Transition] = []
-        changes: list[tuple[AlertState, Callable[[AlertState], Sequence[OutboxRow]] | None]] = []
-        for rule in spec.alerts:
-            for transition in step(rule, report, by_rule.get(rule.name, []), now=now):
-                outbox = None
-                if transition.notify is not None:
-                    outbox = functools.partial(
-                        self._outbox, rule, transition, report=report, run_id=run_id,
-                        silences=silences, now=now,
-                    )  # fmt: skip
-                changes.append((transition.alert, outbox))
-                out.append(transition)
-        self.store.apply(changes)
-        return out
+        for attempt in range(_ATTEMPTS):
+            open_alerts = self.store.open_alerts_of(spec.name)
+            by_rule: dict[str, list[AlertState]] = {}
+            for alert in open_alerts:
+                by_rule.setdefault(alert.rule, []).append(alert)
+            out: list[Transition] = []
+            changes: list[tuple[AlertState, Callable[[AlertState], Sequence[OutboxRow]] | None]]
+            changes = []
+            for rule in spec.alerts:
+                for transition in step(rule, report, by_rule.get(rule.name, []), now=now):
+                    outbox = None
+                    if transition.notify is not None:
+                        outbox = functools.partial(
+                            self._outbox, rule, transition, report=report, run_id=run_id,
+                            silences=silences, now=now,
+                        )  # fmt: skip
+                    changes.append((transition.alert, outbox))
+                    out.append(transition)
+            try:
+                self.store.apply(changes, monitor=spec.name, seen=seen_alerts(open_alerts))
+            except StaleAlertsError:
+                # another replica's window or an acknowledgement came first: step again
+                logger.info("alerts of monitor %r changed meanwhile (try %d); stepping again",
+                            spec.name, attempt + 1)  # fmt: skip
+                continue
+            return out
+        raise StaleAlertsError(
+            f"The alerts of monitor {spec.name!r} kept changing during {_ATTEMPTS} tries."
+        )
 
     def _outbox(
         self, rule: AlertRuleSpec, transition: Transition, alert: AlertState, *,

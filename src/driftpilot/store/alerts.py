@@ -2,15 +2,21 @@
 
 Alerts are rows that move between states (``pending``, ``firing``, ``acknowledged``,
 ``resolved``); at most one open alert per dedup key, which the alert manager keeps by reading
-the open alerts of a (monitor, rule) before each step. Notifications are written to an outbox
-in the same transaction as the alert change, then sent by the dispatcher: a notification is
-never lost between a state change and its delivery, and one whose every attempt failed stays
-as a ``failed`` row (the dead letter) with its last error. Silenced notifications are kept as
-``suppressed``.
+the open alerts of a monitor before each step. Replicas may evaluate different windows of one
+monitor at once, and a person may acknowledge an alert meanwhile, so ``apply`` is optimistic:
+given what the manager read (``seen``), it checks in its write transaction, under a lock per
+monitor (an advisory transaction lock on PostgreSQL; SQLite's write transactions exclude each
+other), that the monitor's open alerts are still exactly those, and raises
+``StaleAlertsError`` otherwise, for the manager to read and step again. Notifications are
+written to an outbox in the same transaction as the alert change, then sent by the dispatcher:
+a notification is never lost between a state change and its delivery, and one whose every
+attempt failed stays as a ``failed`` row (the dead letter) with its last error. Silenced
+notifications are kept as ``suppressed``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +25,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from driftpilot.alerts.engine import AlertState
+from driftpilot.alerts.engine import AlertState, StaleAlertsError
 from driftpilot.errors import ConflictError, InvalidParameterError, NotFoundError
 from driftpilot.monitor.results import CheckResult
 from driftpilot.store import _tables as t
@@ -150,19 +156,32 @@ class AlertRepository:
             ).all()
         return [_alert(r, r.model_name) for r in rows]
 
-    def apply(self, changes: Sequence[tuple[AlertState, Outbox | None]]) -> list[AlertState]:
+    def apply(
+        self,
+        changes: Sequence[tuple[AlertState, Outbox | None]],
+        *,
+        monitor: str | None = None,
+        seen: Mapping[int, tuple[str, int | None]] | None = None,
+    ) -> list[AlertState]:
         """Save the changed alerts of one report and queue their notifications, atomically.
 
         Each change is an alert and, when it calls for notifications, a function that gets
         the saved alert (with its id) and returns the outbox rows ``(notification_id,
-        channel, kind, payload, status)``.
+        channel, kind, payload, status)``. With ``monitor`` and ``seen`` (``seen_alerts`` of
+        the open alerts the changes were computed from), nothing is written and
+        ``StaleAlertsError`` is raised if the monitor's open alerts are no longer those.
         """
         if not changes:
+            if monitor is not None and seen is not None:  # a step that changed nothing
+                with read(self._engine) as connection:  # must not have missed an alert
+                    self._check_unchanged(connection, monitor, seen, lock=False)
             return []
         now = now_us()
         saved: list[AlertState] = []
         rows: list[dict[str, Any]] = []
         with write(self._engine) as connection:
+            if monitor is not None and seen is not None:
+                self._check_unchanged(connection, monitor, seen)
             model_ids: dict[str, int] = {}
             for alert, outbox in changes:
                 if alert.model not in model_ids:
@@ -181,6 +200,28 @@ class AlertRepository:
             if rows:
                 connection.execute(t.notifications.insert(), rows)
         return saved
+
+    @staticmethod
+    def _check_unchanged(
+        connection: sa.Connection,
+        monitor: str,
+        seen: Mapping[int, tuple[str, int | None]],
+        *,
+        lock: bool = True,
+    ) -> None:
+        a = t.alerts
+        if lock and connection.dialect.name == "postgresql":  # one applier per monitor
+            key = int.from_bytes(
+                hashlib.blake2b(f"driftpilot-alerts:{monitor}".encode(), digest_size=8).digest(),
+                "big", signed=True,
+            )  # fmt: skip
+            connection.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+        rows = connection.execute(
+            sa.select(a.c.id, a.c.state, a.c.updated_at)
+            .where(a.c.monitor == monitor, a.c.state.in_(_OPEN))
+        ).all()  # fmt: skip
+        if {r.id: (r.state, r.updated_at) for r in rows} != dict(seen):
+            raise StaleAlertsError(monitor)
 
     @staticmethod
     def _write(connection: sa.Connection, alert: AlertState, model_id: int, now: int) -> int:
