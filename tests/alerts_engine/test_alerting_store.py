@@ -19,7 +19,7 @@ from driftpilot.alerts.config import AlertingConfig, Route
 from driftpilot.alerts.dispatch import Dispatcher
 from driftpilot.alerts.manager import AlertManager
 from driftpilot.datasets import make_traffic
-from driftpilot.monitor import MonitorSpec, Runner, parse_monitors
+from driftpilot.monitor import CheckResult, MonitorReport, MonitorSpec, Runner, parse_monitors
 from driftpilot.store import Store
 from traffic_fixtures import _labels, _load, _to_iso
 
@@ -185,3 +185,26 @@ def test_late_labels_raise_the_alert_of_a_past_window_as_a_revision(
     assert notice.kind == "fired"
     assert notice.payload["revision"] is True
     assert "Late-label revision" in notice.payload["text"]
+
+
+def test_a_notification_names_the_version_its_monitor_watches(store: Store) -> None:
+    """With a time-range reference there is no baseline version: the monitor's own is named."""
+    store.models.create_model("loans", "binary")
+    (spec,) = parse_monitors({
+        "name": "m", "model": "loans", "version": "2", "window": {"size": "1h"},
+        "reference": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-02T00:00:00Z"},
+        "checks": [{"type": "feature_drift"}],
+        "alerts": [{"name": "drift", "when": {"check": "feature_drift"},
+                    "labels": {"team": "risk"}, "message": "version {{ version }}"}],
+    })  # fmt: skip
+    config = AlertingConfig(channels={"hook": {"type": "webhook", "url": "http://127.0.0.1:9/x"}},
+                            routes=[Route(match={"team": "risk"}, channels=["hook"])])  # fmt: skip
+    result = CheckResult(check="feature_drift", kind="drift", metric="psi", feature="age",
+                         value=0.4, severity="warning")  # fmt: skip
+    report = MonitorReport(monitor="m", model="loans", window_start=HOUR, window_end=2 * HOUR,
+                           reference={"kind": "range", "start": 0, "end": HOUR}, revision=1,
+                           evaluated_at=0, n_events=500, n_labels=0, results=[result])  # fmt: skip
+    AlertManager(store.alerts, config, clock=lambda: 10**12).process(spec, report)
+    [item] = store.alerts.notifications(status="pending")
+    assert item.payload["version"] == "2"
+    assert item.payload["text"] == "version 2"

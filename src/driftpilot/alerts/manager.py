@@ -154,7 +154,7 @@ class AlertManager:
                     if transition.notify is not None:
                         outbox = functools.partial(
                             self._outbox, rule, transition, report=report, run_id=run_id,
-                            silences=silences, now=now,
+                            silences=silences, now=now, version=spec.version,
                         )  # fmt: skip
                     changes.append((transition.alert, outbox))
                     out.append(transition)
@@ -173,6 +173,7 @@ class AlertManager:
     def _outbox(
         self, rule: AlertRuleSpec, transition: Transition, alert: AlertState, *,
         report: MonitorReport, run_id: int | None, silences: Sequence[Any], now: int,
+        version: str | None = None,
     ) -> list[OutboxRow]:  # fmt: skip
         assert transition.notify is not None
         assert alert.id is not None
@@ -189,7 +190,8 @@ class AlertManager:
         )  # fmt: skip
         context = {r.metric: r.value for r in report.results
                    if r.kind == "kpi" or r.check in rule.context}  # fmt: skip
-        version = report.reference.get("version") if report.reference else None
+        if version is None and report.reference:  # the monitor watches every version:
+            version = report.reference.get("version")  # name its baseline's, if it has one
         variables = {
             "model": report.model, "monitor": report.monitor, "rule": rule.name,
             "tier": rule.tier, "kind": transition.notify, "revision": transition.revision,
