@@ -262,7 +262,5 @@ def _reads_features(spec: MonitorSpec) -> bool:
 
 
 def _reads_events(spec: MonitorSpec) -> bool:
-    raw = {"performance", "performance_decay", "estimated_performance", "detector", "confidence",
-           "kpi"}  # fmt: skip
-    exact = any(getattr(c, "mode", "profile") == "exact" for c in spec.checks)
-    return exact or bool(spec.segments) or any(c.type in raw for c in spec.checks)
+    raw = {"performance", "performance_decay", "estimated_performance", "detector", "confidence"}
+    return _reads_features(spec) or any(c.type in raw for c in spec.checks)

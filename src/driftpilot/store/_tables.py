@@ -171,7 +171,6 @@ profile_rollups = sa.Table(
     sa.Column("partial_ids", sa.Text, nullable=False),
     sa.Column("n_partials", sa.Integer, nullable=False),
     sa.Column("max_partial_id", sa.BigInteger, nullable=False),
-    sa.Column("n_rows", sa.BigInteger, nullable=False),
     sa.Column("document", sa.Text, nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("model_id", "version", "kind", "day_start"),

@@ -67,7 +67,7 @@ from driftpilot.store._partials import EVENT_ROLES
 from driftpilot.store._sql import model_row
 from driftpilot.store._time import now_us
 
-__all__ = ["ProfileRepository", "WindowProfile"]
+__all__ = ["ProfileRepository", "WindowProfile", "overlapping"]
 
 _ROLES = {"events": EVENT_ROLES, "labels": ("labels",)}
 DAY_US = 86_400 * 1_000_000
@@ -146,14 +146,9 @@ class ProfileRepository:
         p, r = t.profile_partials, t.profile_rollups
         with read(self._engine) as connection:
             model_id = model_row(connection, model).id
-            conditions = [p.c.model_id == model_id]
+            conditions = [p.c.model_id == model_id, *overlapping(start, end)]
             if version is not None:
                 conditions.append(p.c.version == version)
-            if start is not None:
-                length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
-                conditions.append(p.c.bucket_start + length > start)
-            if end is not None:
-                conditions.append(p.c.bucket_start < end)
             meta = (p.c.id, p.c.kind, p.c.bucket_start, p.c.bucket_seconds, p.c.n_rows)
             order = (p.c.bucket_start, p.c.id)
             days: Sequence[Any] = []
@@ -222,13 +217,12 @@ class ProfileRepository:
         p, r = t.profile_partials, t.profile_rollups
         before = now_us() if before is None else before
         day = p.c.bucket_start - p.c.bucket_start % DAY_US
-        length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
         with read(self._engine) as connection:
             model_id = None if model is None else model_row(connection, model).id
             query = (
                 sa.select(p.c.model_id, p.c.version, p.c.kind, day.label("day"),
                           sa.func.count().label("n"), sa.func.max(p.c.id).label("newest"))
-                .where(p.c.bucket_start + length <= day + DAY_US, day + DAY_US <= before)
+                .where(_bucket_end() <= day + DAY_US, day + DAY_US <= before)
                 .group_by(p.c.model_id, p.c.version, p.c.kind, day)
                 .having(sa.func.count() >= 2)
             )  # fmt: skip
@@ -258,13 +252,12 @@ class ProfileRepository:
         """Merge one day's partials into its rollup; ``False`` if they changed meanwhile."""
         p, r = t.profile_partials, t.profile_rollups
         model_id, version, kind, day_start = key
-        length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
         with read(self._engine) as connection:  # merged outside the write lock
             rows = connection.execute(
-                sa.select(p.c.id, p.c.n_rows, p.c.document)
+                sa.select(p.c.id, p.c.document)
                 .where(
                     p.c.model_id == model_id, p.c.version == version, p.c.kind == kind,
-                    p.c.bucket_start >= day_start, p.c.bucket_start + length <= day_start + DAY_US,
+                    p.c.bucket_start >= day_start, _bucket_end() <= day_start + DAY_US,
                 )
                 .order_by(p.c.bucket_start, p.c.id)
             ).all()  # fmt: skip
@@ -285,8 +278,7 @@ class ProfileRepository:
                     r.insert().values(
                         model_id=model_id, version=version, kind=kind, day_start=day_start,
                         partial_ids=json.dumps(ids), n_partials=len(ids), max_partial_id=max(ids),
-                        n_rows=sum(row.n_rows for row in rows), document=document,
-                        created_at=now_us(),
+                        document=document, created_at=now_us(),
                     )
                 )  # fmt: skip
         except sa.exc.IntegrityError:  # another replica wrote it first, or the model is gone
@@ -328,6 +320,23 @@ class ProfileRepository:
             if deleted != len(ids):
                 raise _RacedError
         return len(ids) - 1
+
+
+def _bucket_end() -> sa.ColumnElement[int]:
+    """Return the end of a partial's bucket, in microseconds."""
+    p = t.profile_partials
+    return p.c.bucket_start + sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
+
+
+def overlapping(start: int | None, end: int | None) -> list[sa.ColumnElement[bool]]:
+    """Conditions on partials whose bucket overlaps ``[start, end)`` (``None``: open)."""
+    p = t.profile_partials
+    conditions = []
+    if start is not None:
+        conditions.append(_bucket_end() > start)
+    if end is not None:
+        conditions.append(p.c.bucket_start < end)
+    return conditions
 
 
 def _rollup_key(key: tuple[int, str, str, int]) -> list[sa.ColumnElement[bool]]:

@@ -25,6 +25,7 @@ from driftpilot.monitor import Reference, Unread, WindowEvents, WindowProfile
 from driftpilot.store import _tables as t
 from driftpilot.store._engine import read
 from driftpilot.store._sql import model_row
+from driftpilot.store.partials import overlapping
 
 if TYPE_CHECKING:
     from driftpilot.store import Store
@@ -127,7 +128,7 @@ class StoreSource:
                     # fetching, past SQLAlchemy): this chunk is parsed in Python
                     rows = None
                 if rows is not None:
-                    columns.add_picked(rows)
+                    columns.add(rows, picked=True)
             if rows is None:
                 rows = _fetch_tuples(self._engine, query(whole, after))
                 columns.add(rows, with_features=features)
@@ -177,14 +178,10 @@ class StoreSource:
         labels that arrived since a report.
         """
         p = t.profile_partials
-        length = sa.cast(p.c.bucket_seconds, sa.BigInteger) * 1_000_000
         with read(self._engine) as connection:
             model_id = model_row(connection, model).id
             query = sa.select(sa.func.sum(p.c.n_rows)).where(
-                p.c.model_id == model_id,
-                p.c.kind == "labels",
-                p.c.bucket_start + length > start,
-                p.c.bucket_start < end,
+                p.c.model_id == model_id, p.c.kind == "labels", *overlapping(start, end)
             )
             if version is not None:
                 query = query.where(p.c.version == version)
@@ -208,27 +205,11 @@ class _Columns:
         self.labels: list[Any] = []
         self.label_timestamps: list[int | None] = []
 
-    def add_picked(self, rows: Any) -> None:
-        """Add rows whose prediction and scores the database picked out (JSON text each)."""
+    def add(self, rows: Any, *, picked: bool = False, with_features: bool = True) -> None:
+        """Add rows holding each payload, or (``picked``) its prediction and scores as JSON."""
         if not rows:
             return
-        ts, _ids, event_ids, versions, latencies, predictions, scores, flags, labels, label_ts = (
-            zip(*rows, strict=True)
-        )
-        self.timestamps.extend(ts)
-        self.event_ids.extend(event_ids)
-        self.versions.extend(versions)
-        self.latencies.extend(latencies)
-        self.label_timestamps.extend(label_ts)
-        self.flags.extend([() if f is None else tuple(_loads(f)) for f in flags])
-        self.labels.extend([None if v is None else _loads(v) for v in labels])
-        self.predictions.extend([_json_value(v) for v in predictions])
-        self.scores.extend([_json_value(v) for v in scores])
-
-    def add(self, rows: Any, *, with_features: bool = True) -> None:
-        if not rows:
-            return
-        ts, _ids, event_ids, versions, latencies, payloads, flags, labels, label_ts = zip(
+        ts, _ids, event_ids, versions, latencies, *middle, flags, labels, label_ts = zip(
             *rows, strict=True
         )
         self.timestamps.extend(ts)
@@ -237,14 +218,16 @@ class _Columns:
         self.latencies.extend(latencies)
         self.label_timestamps.extend(label_ts)
         self.flags.extend([() if f is None else tuple(_loads(f)) for f in flags])
-        self.labels.extend([None if v is None else _loads(v) for v in labels])
+        self.labels.extend([_json_value(v) for v in labels])
+        if picked:
+            picked_predictions, picked_scores = middle
+            self.predictions.extend([_json_value(v) for v in picked_predictions])
+            self.scores.extend([_json_value(v) for v in picked_scores])
+            return
         features, predictions, scores, segments = (
-            self.features,
-            self.predictions,
-            self.scores,
-            self.segments,
-        )
-        for text in payloads:  # one payload alive at a time: less for the collector to walk
+            self.features, self.predictions, self.scores, self.segments,
+        )  # fmt: skip
+        for text in middle[0]:  # one payload alive at a time: less for the collector to walk
             payload = _loads(text)
             predictions.append(payload.get("prediction"))
             scores.append(payload.get("scores"))
