@@ -25,7 +25,15 @@ import sqlalchemy as sa
 from driftpilot.store import Store, create_engine
 from driftpilot.store import _tables as tables
 
-__all__ = ["db_url", "make_events", "pg_base", "pg_schema_url", "sqlite_template", "store"]
+__all__ = [
+    "db_url",
+    "empty_database",
+    "make_events",
+    "pg_base",
+    "pg_schema_url",
+    "sqlite_template",
+    "store",
+]
 
 PG_URL = os.environ.get(
     "DRIFTPILOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -80,6 +88,25 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
     return path
+
+
+def empty_database(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """Return the URL of a database never migrated: a new SQLite file or PostgreSQL schema."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.db'}"
+    base: str = request.getfixturevalue("pg_base")
+    schema = f"dp_mig_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(base)
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    request.addfinalizer(drop)
+    return _schema_url(base, schema)
 
 
 def _empty_postgres(url: str) -> None:

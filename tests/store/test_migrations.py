@@ -11,33 +11,14 @@ from alembic.runtime.migration import MigrationContext
 
 from driftpilot.store import Store, create_engine, migrate
 from driftpilot.store._tables import VERSION_TABLE, metadata
-from service_fixtures import _schema_url
-
-
-def _empty_database(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'empty.db'}"
-    base: str = request.getfixturevalue("pg_base")
-    schema = f"dp_mig_{tmp_path.name[-20:].lower().replace('-', '_')}"
-    admin = sa.create_engine(base)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    request.addfinalizer(drop)
-    return _schema_url(base, schema)
+from service_fixtures import empty_database
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_upgrade_from_empty_creates_exactly_the_declared_tables(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    engine = create_engine(_empty_database(kind, tmp_path, request))
+    engine = create_engine(empty_database(kind, tmp_path, request))
     store = Store(engine)
     request.addfinalizer(store.close)
     assert not store.is_current()

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -61,6 +62,7 @@ from driftpilot.profile import (
 from driftpilot.profile.categorical import decode_category
 from driftpilot.store import _tables as t
 from driftpilot.store._batch import dump_json
+from driftpilot.store._conflicts import violates
 from driftpilot.store._engine import read, write
 from driftpilot.store._merge import merge_profiles
 from driftpilot.store._partials import EVENT_ROLES
@@ -71,6 +73,13 @@ __all__ = ["ProfileRepository", "WindowProfile", "overlapping"]
 
 _ROLES = {"events": EVENT_ROLES, "labels": ("labels",)}
 DAY_US = 86_400 * 1_000_000
+logger = logging.getLogger("driftpilot.store")
+# The conflicts a rollup write may meet from another replica (each day has one rollup; the
+# model may be deleted meanwhile); any other integrity error is a bug or a schema mismatch.
+_ROLLUP_DAY = next(c for c in t.profile_rollups.constraints if isinstance(c, sa.UniqueConstraint))
+_ROLLUP_MODEL = next(
+    c for c in t.profile_rollups.constraints if isinstance(c, sa.ForeignKeyConstraint)
+)
 _READ_ATTEMPTS = 3
 _CHUNK = 500
 
@@ -281,8 +290,15 @@ class ProfileRepository:
                         document=document, created_at=now_us(),
                     )
                 )  # fmt: skip
-        except sa.exc.IntegrityError:  # another replica wrote it first, or the model is gone
-            return False
+        except sa.exc.IntegrityError as err:
+            if violates(err, _ROLLUP_DAY) or violates(err, _ROLLUP_MODEL):
+                return False  # another replica wrote it first, or the model is gone
+            logger.error(
+                "The daily rollup of model id %s, version %r, %s, day %s cannot be written "
+                "(is the database schema in step with this driftpilot? run 'driftpilot db "
+                "upgrade'): %s", model_id, version, kind, day_start, err.orig,
+            )  # fmt: skip
+            raise
         return True
 
     def _compact(self, group: tuple[Any, ...]) -> int:
