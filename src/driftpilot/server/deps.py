@@ -1,19 +1,29 @@
 """Dependencies of the routes: the settings, the store, and API-key checks by scope.
 
 Tests replace any of them with ``app.dependency_overrides[get_store] = ...``.
+
+The key is checked before anything else of the request is looked at. FastAPI reads and
+decodes a typed JSON body before it solves any dependency, so a route's ``require(scope)``
+alone would answer a request with a bad key and a malformed body 400 instead of 401. Routers
+therefore use :class:`KeyFirstRoute`, which checks the key of every route that requires one
+before FastAPI's own handler starts (the dependency then reuses that result).
 """
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from driftpilot.server.settings import Settings
 from driftpilot.store import ApiKeyRecord, Scope, Store
 
-__all__ = ["SettingsDep", "StoreDep", "get_settings", "get_store", "require"]
+__all__ = ["KeyFirstRoute", "SettingsDep", "StoreDep", "get_settings", "get_store", "require"]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -38,6 +48,9 @@ StoreDep = Annotated[Store, Depends(get_store)]
 _Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
+_CHECKED = "driftpilot_key"  # request.state attribute: the key KeyFirstRoute verified
+
+
 def require(scope: Scope) -> Any:
     """Return a dependency that admits requests with a key allowing ``scope`` (401/403 else).
 
@@ -45,10 +58,55 @@ def require(scope: Scope) -> Any:
     """
 
     def check(
-        settings: SettingsDep, store: StoreDep, credentials: _Credentials
+        request: Request, settings: SettingsDep, store: StoreDep, credentials: _Credentials
     ) -> ApiKeyRecord | None:
         if not settings.auth:
             return None
+        checked = getattr(request.state, _CHECKED, None)
+        if checked is not None and checked[0] is scope:
+            record: ApiKeyRecord = checked[1]
+            return record
         return store.keys.verify(None if credentials is None else credentials.credentials, scope)
 
+    check.required_scope = scope  # type: ignore[attr-defined]  # read by KeyFirstRoute
     return Depends(check)
+
+
+def _provided(request: Request, dependency: Callable[[Request], Any]) -> Any:
+    """Call ``dependency``, or the override a test gave for it (with or without a request)."""
+    provider = request.app.dependency_overrides.get(dependency, dependency)
+    if inspect.signature(provider).parameters:
+        return provider(request)
+    return provider()
+
+
+def _verify_first(request: Request, scope: Scope) -> None:
+    settings: Settings = _provided(request, get_settings)
+    if not settings.auth:
+        return
+    store: Store = _provided(request, get_store)
+    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    given = key.strip() if scheme.lower() == "bearer" else None
+    setattr(request.state, _CHECKED, (scope, store.keys.verify(given or None, scope)))
+
+
+class KeyFirstRoute(APIRoute):
+    """A route that checks its API key (``require``) before FastAPI reads the body."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Return FastAPI's handler behind a key check, for routes that require a key."""
+        handler = super().get_route_handler()
+        scopes: list[Scope] = [
+            getattr(d.call, "required_scope")  # noqa: B009 - set by require, untyped
+            for d in self.dependant.dependencies
+            if getattr(d.call, "required_scope", None) is not None
+        ]
+        if not scopes:
+            return handler
+        scope = scopes[0]
+
+        async def key_first(request: Request) -> Response:
+            await run_in_threadpool(_verify_first, request, scope)
+            return await handler(request)
+
+        return key_first

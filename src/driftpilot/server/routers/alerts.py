@@ -8,13 +8,13 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from driftpilot.server.deps import StoreDep, require
+from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
 from driftpilot.server.routers._common import ERRORS, to_micros
 from driftpilot.store import Scope, now_us
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["alerts"], responses=ERRORS)
+router = APIRouter(route_class=KeyFirstRoute, tags=["alerts"], responses=ERRORS)
 _read = [require(Scope.READ)]
 _admin = [require(Scope.ADMIN)]
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id.")]

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from driftpilot.server._json import JSONBytes, dumps
-from driftpilot.server.deps import SettingsDep, StoreDep, require
+from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, require
 from driftpilot.server.metrics import MetricsDep, ServiceMetrics
 from driftpilot.server.routers._common import ERRORS, read_batch
 from driftpilot.server.schemas import IngestResponse, LabelIngestResponse
@@ -24,7 +24,12 @@ from driftpilot.store import IngestResult, LabelIngestResult, Scope, Store
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["ingest"], responses=ERRORS, dependencies=[require(Scope.INGEST)])
+router = APIRouter(
+    route_class=KeyFirstRoute,
+    tags=["ingest"],
+    responses=ERRORS,
+    dependencies=[require(Scope.INGEST)],
+)
 
 
 def _body(schema: str) -> dict[str, Any]:

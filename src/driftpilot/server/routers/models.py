@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from driftpilot.server.deps import StoreDep, require
+from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
 from driftpilot.server.routers._common import ERRORS
 from driftpilot.server.schemas import (
     FeatureSchemaBody,
@@ -22,7 +22,7 @@ from driftpilot.store import FeatureSchema, ModelRecord, Scope, VersionRecord, f
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["models"], responses=ERRORS)
+router = APIRouter(route_class=KeyFirstRoute, tags=["models"], responses=ERRORS)
 ADMIN, READ = require(Scope.ADMIN), require(Scope.READ)
 
 

@@ -28,7 +28,7 @@ from driftpilot.monitor import (
 )
 from driftpilot.monitor._yaml import load_yaml
 from driftpilot.monitor.windows import window_at
-from driftpilot.server.deps import SettingsDep, StoreDep, require
+from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, require
 from driftpilot.server.monitoring import spec_of
 from driftpilot.server.routers._common import ERRORS, to_datetime, to_micros
 from driftpilot.server.schemas.monitors import (
@@ -47,7 +47,7 @@ from driftpilot.store import MonitorRecord, Scope, Store, now_us
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["monitors"], responses=ERRORS)
+router = APIRouter(route_class=KeyFirstRoute, tags=["monitors"], responses=ERRORS)
 _read = [require(Scope.READ)]
 _admin = [require(Scope.ADMIN)]
 MAX_BACKFILL_WINDOWS = 2000

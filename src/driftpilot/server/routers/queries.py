@@ -16,14 +16,19 @@ from pydantic import AwareDatetime
 
 from driftpilot.errors import InvalidParameterError
 from driftpilot.server._json import JSONBytes, dumps
-from driftpilot.server.deps import StoreDep, require
+from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
 from driftpilot.server.routers._common import ERRORS, to_micros
 from driftpilot.server.schemas import EventPage, LabelPage, WindowProfileOut
 from driftpilot.store import EventRecord, LabelRecord, Scope, WindowProfile, to_iso
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["queries"], responses=ERRORS, dependencies=[require(Scope.READ)])
+router = APIRouter(
+    route_class=KeyFirstRoute,
+    tags=["queries"],
+    responses=ERRORS,
+    dependencies=[require(Scope.READ)],
+)
 
 Start = Annotated[AwareDatetime | None, Query(description="Inclusive, ISO-8601 with timezone.")]
 End = Annotated[AwareDatetime | None, Query(description="Exclusive, ISO-8601 with timezone.")]
