@@ -62,6 +62,16 @@ def test_alerts_can_be_listed_acknowledged_and_silenced(
         "matchers": {"team": "~("}, "ends_at": "2099-01-01T00:00:00Z"})  # fmt: skip
     assert regex.status_code == 422
     assert "regular expression" in regex.json()["error"]["message"]
+    backreference = client.post("/v1/silences", headers=admin, json={
+        "matchers": {"team": "~(a)\\1"}, "ends_at": "2099-01-01T00:00:00Z"})  # fmt: skip
+    assert backreference.status_code == 422
+    assert "backreferences" in backreference.json()["error"]["message"]
+    catastrophic = client.post("/v1/silences", headers=admin, json={
+        "matchers": {"team": "~(a+)+$"}, "ends_at": "2099-01-01T00:00:00Z"})  # fmt: skip
+    assert catastrophic.status_code == 201  # RE2 matches it in linear time
+    assert (
+        client.delete(f"/v1/silences/{catastrophic.json()['id']}", headers=admin).status_code == 204
+    )
     gone = client.delete(f"/v1/silences/{silence.json()['id']}", headers=admin)
     assert gone.status_code == 204
     assert client.get("/v1/silences", params={"active": True}, headers=admin).json()["items"] == []

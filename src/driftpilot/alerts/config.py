@@ -15,20 +15,21 @@ buses:
 ```
 
 Labels a route can match: ``tier``, ``model``, ``monitor``, ``rule``, ``kind`` and the rule's
-own ``labels``; a value starting with ``~`` is a regular expression. Secrets are given as
+own ``labels``; a value starting with ``~`` is a regular expression (RE2 syntax, matched in
+linear time). Secrets are given as
 ``{env: NAME}`` or ``{file: PATH}`` and resolved when the channel is built; they never appear
 in logs or API answers.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from driftpilot.alerts._matchers import check_matchers, matches
 from driftpilot.errors import InvalidParameterError
 from driftpilot.monitor._yaml import load_yaml
 
@@ -46,26 +47,15 @@ class Route(BaseModel):
     @field_validator("match")
     @classmethod
     def _regexes(cls, match: dict[str, str]) -> dict[str, str]:
-        for name, value in match.items():
-            if value.startswith("~"):
-                try:
-                    re.compile(value[1:])
-                except re.error as err:
-                    raise ValueError(f"{name}: not a valid regular expression: {err}") from None
+        try:
+            check_matchers(match)
+        except InvalidParameterError as err:
+            raise ValueError(str(err)) from None
         return match
 
     def matches(self, labels: Mapping[str, str]) -> bool:
         """Whether every matcher holds for ``labels``."""
-        for name, wanted in self.match.items():
-            value = labels.get(name)
-            if value is None:
-                return False
-            if wanted.startswith("~"):
-                if re.fullmatch(wanted[1:], value) is None:
-                    return False
-            elif value != wanted:
-                return False
-        return True
+        return matches(self.match, labels)
 
 
 class AlertingConfig(BaseModel):

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
 
+from driftpilot.alerts._matchers import check_matchers, matches
 from driftpilot.alerts.engine import AlertState, StaleAlertsError
 from driftpilot.errors import ConflictError, InvalidParameterError, NotFoundError
 from driftpilot.monitor.results import CheckResult
@@ -42,7 +42,8 @@ _OPEN = ("pending", "firing", "acknowledged")
 class Silence:
     """Notifications whose labels match every matcher are suppressed until ``ends_at``.
 
-    A matcher value starting with ``~`` is a regular expression (full match); else equality.
+    A matcher value starting with ``~`` is a regular expression (full match, RE2 syntax, linear
+    time: ``driftpilot.alerts._matchers``); else equality.
     """
 
     id: int
@@ -57,16 +58,7 @@ class Silence:
         """Whether the silence is active at ``at`` and matches ``labels``."""
         if not self.starts_at <= at < self.ends_at:
             return False
-        for name, wanted in self.matchers.items():
-            value = labels.get(name)
-            if value is None:
-                return False
-            if wanted.startswith("~"):
-                if re.fullmatch(wanted[1:], value) is None:
-                    return False
-            elif value != wanted:
-                return False
-        return True
+        return matches(self.matchers, labels)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the silence as JSON-ready data."""
@@ -301,14 +293,7 @@ class AlertRepository:
         """Create a silence; matchers must be non-empty and regexes must compile."""
         if not matchers:
             raise InvalidParameterError("A silence needs at least one matcher, e.g. model=NAME.")
-        for name, value in matchers.items():
-            if value.startswith("~"):
-                try:
-                    re.compile(value[1:])
-                except re.error as err:
-                    raise InvalidParameterError(
-                        f"The matcher {name!r} is not a valid regular expression: {err}."
-                    ) from None
+        check_matchers(matchers)
         now = now_us()
         starts = now if starts_at is None else starts_at
         if ends_at <= starts:
