@@ -99,6 +99,7 @@ def test_an_alert_condition_naming_no_check_is_refused() -> None:
         alerts=[{"name": "drift", "when": {"check": "feature_drfit"}}],
     )
     assert "no check named 'feature_drfit'" in message
+    assert "field 'alerts'" in message
 
 
 def test_an_alert_condition_naming_a_metric_no_check_produces_is_refused() -> None:

@@ -290,18 +290,21 @@ def load_function(spec: str) -> Callable[..., Any]:
     return function  # type: ignore[no-any-return]
 
 
-def check_conditions(spec: s.MonitorSpec) -> None:
+def check_conditions(
+    checks_: Iterable[Any], rules: Iterable[s.AlertRuleSpec], *, alert_on_error: bool
+) -> None:
     """Raise ``ValueError`` if an alert rule names a check, kind or metric no check produces.
 
     A condition that can never match would never fire: a typo there is as silent as a typo in
     a check, so it fails when the definition is loaded.
     """
-    checks = {s.check_name(c): c for c in spec.checks}
-    if spec.alert_on_error and any(r.name == CHECK_ERROR_RULE.name for r in spec.alerts):
+    checks = {s.check_name(c): c for c in checks_}
+    rules = list(rules)
+    if alert_on_error and any(r.name == CHECK_ERROR_RULE.name for r in rules):
         raise ValueError(f"the alert rule name {CHECK_ERROR_RULE.name!r} is the built-in rule "
                          "for checks that cannot evaluate; rename yours, or give "
                          "'alert_on_error: false'")  # fmt: skip
-    for rule in spec.alerts:
+    for rule in rules:
         for leaf in rule.when.leaves():
             chosen = list(checks.values())
             if leaf.check is not None:

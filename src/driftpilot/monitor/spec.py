@@ -632,8 +632,8 @@ class MonitorSpec(_Strict):
     max_segments: int = Field(20, ge=1)
     checks: list[CheckSpec] = Field(default_factory=_default_checks)
     slos: list[SLOSpec] = []
-    alerts: list[AlertRuleSpec] = []
     alert_on_error: bool = True
+    alerts: list[AlertRuleSpec] = []
 
     @field_validator("name", "model")
     @classmethod
@@ -667,12 +667,17 @@ class MonitorSpec(_Strict):
             raise ValueError(f"alert rule names must be unique; repeated {repeated}")
         return rules
 
-    @model_validator(mode="after")
-    def _rules_match(self) -> MonitorSpec:
+    @field_validator("alerts")
+    @classmethod
+    def _rules_match(
+        cls, rules: list[AlertRuleSpec], info: pydantic.ValidationInfo
+    ) -> list[AlertRuleSpec]:
         from driftpilot.monitor.checks import check_conditions  # the registry reads this module
 
-        check_conditions(self)
-        return self
+        if "checks" in info.data:  # else the checks failed validation already
+            check_conditions(info.data["checks"], rules,
+                             alert_on_error=info.data.get("alert_on_error", True))  # fmt: skip
+        return rules
 
     @property
     def rules(self) -> list[AlertRuleSpec]:
