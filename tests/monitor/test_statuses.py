@@ -96,3 +96,21 @@ def test_a_window_that_has_not_ended_is_refused(store: Store, traffic: Traffic) 
     assert store.runs.runs(spec.name) == []
     done = runner.run_window(spec, Window(traffic.hour(42), traffic.hour(48)))
     assert done.status == "ran"
+
+
+def test_a_backfill_without_a_baseline_reads_the_features_its_drift_check_falls_back_to(
+    store: Store, traffic: Traffic
+) -> None:
+    """Regression: a label check made the backfill preload events without features, and the
+    drift check's fallback to exact mode (no baseline histograms) then crashed the backfill."""
+    store.models.create_model("loans", "binary")
+    store.events.ingest("loans", traffic.events)
+    spec = _stored(store, traffic, [
+        {"type": "feature_drift", "min_events": 30}, {"type": "performance_decay"},
+    ])  # fmt: skip
+    runner = Runner(store.source, store.runs, owner="test")
+    [outcome] = runner.backfill(spec, traffic.hour(48), traffic.hour(54))
+    assert outcome.report is not None
+    drift = [r for r in outcome.report.results if r.check == "feature_drift"]
+    assert {r.status for r in drift} == {"ok"}
+    assert any("exact mode" in note for note in outcome.report.notes)

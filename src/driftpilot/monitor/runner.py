@@ -265,8 +265,14 @@ class Runner:
 
 
 def _reads_features(spec: MonitorSpec) -> bool:
-    """Whether a check reads raw features or segments (exact mode, segments, a KPI)."""
-    exact = any(getattr(c, "mode", "profile") == "exact" for c in spec.checks)
+    """Whether a check reads raw features or segments (exact mode, segments, a KPI).
+
+    Feature drift against a time-range or trailing reference reads them too: without a
+    baseline the bucket profiles keep no histograms, so it falls back to exact mode.
+    """
+    exact = any(getattr(c, "mode", "profile") == "exact" for c in spec.checks) or (
+        spec.reference.kind != "baseline" and any(c.type == "feature_drift" for c in spec.checks)
+    )
     return (
         exact or bool(spec.segments) or any(check_type(c).reads == "features" for c in spec.checks)
     )
