@@ -60,3 +60,8 @@ def mean_income(events: Any) -> float:
     """A business KPI over raw features (``traffic_fixtures:mean_income`` in a monitor)."""
     values = [f["income"] for f in events.features if f.get("income") is not None]
     return sum(values) / len(values)
+
+
+def failing_kpi(events: Any) -> float:
+    """A KPI function that fails (``traffic_fixtures:failing_kpi``): its check is an error."""
+    raise ZeroDivisionError("no revenue booked yet")

@@ -78,8 +78,8 @@ def _setup(store: Store, hook: _Hook, **rule: Any) -> tuple[MonitorSpec, Runner,
     clock = iter(range(10**12, 10**13, HOUR))
     manager = AlertManager(store.alerts, config, clock=lambda: next(clock))
 
-    def on_report(s: MonitorSpec, r: Any, summary: Any) -> None:
-        manager.process(s, r, summary.run_id)
+    def on_report(s: MonitorSpec, r: Any, summary: Any, notify: bool | None) -> None:
+        manager.process(s, r, summary.run_id, notify=notify)
 
     runner = Runner(store.source, store.runs, on_report=on_report)
     dispatcher = Dispatcher(store.alerts, config, attempts=2, backoff=0.0, sleep=lambda _: None)
@@ -91,7 +91,7 @@ def test_a_drift_raises_one_alert_delivered_once_as_a_signed_cloudevent(
 ) -> None:
     spec, runner, dispatcher = _setup(store, hook, renotify=None)
     start = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
-    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR, notify=True)
     alerts = store.alerts.list_alerts(state="open")
     assert len(alerts) == 1
     alert = alerts[0]
@@ -114,7 +114,7 @@ def test_silenced_notifications_are_kept_as_suppressed(store: Store, hook: _Hook
     spec, runner, dispatcher = _setup(store, hook, renotify=None)
     store.alerts.add_silence({"model": "loans", "team": "~ri.*"}, ends_at=10**16, starts_at=0)
     start = 1_767_225_600_000_000
-    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR, notify=True)
     assert dispatcher.dispatch() == {}
     assert hook.requests == []
     assert len(store.alerts.notifications(status="suppressed")) == 1
@@ -125,7 +125,7 @@ def test_a_delivery_that_always_fails_becomes_a_dead_letter(store: Store, hook: 
     spec, runner, dispatcher = _setup(store, hook, renotify=None)
     hook.status = 503
     start = 1_767_225_600_000_000
-    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR, notify=True)
     assert dispatcher.dispatch()["failed"] == 1
     [dead] = store.alerts.notifications(status="failed")
     assert dead.attempts == 2
@@ -136,12 +136,12 @@ def test_a_delivery_that_always_fails_becomes_a_dead_letter(store: Store, hook: 
 def test_acknowledged_alerts_are_not_renotified(store: Store, hook: _Hook) -> None:
     spec, runner, _ = _setup(store, hook, renotify="1h")
     start = 1_767_225_600_000_000
-    runner.backfill(spec, start + 12 * HOUR, start + 22 * HOUR)
+    runner.backfill(spec, start + 12 * HOUR, start + 22 * HOUR, notify=True)
     [alert] = store.alerts.list_alerts(state="open")
     assert alert.id is not None
     before = {n.id for n in store.alerts.notifications()}
     store.alerts.acknowledge(alert.id, by="me")
-    runner.backfill(spec, start + 22 * HOUR, start + 30 * HOUR)
+    runner.backfill(spec, start + 22 * HOUR, start + 30 * HOUR, notify=True)
     after = [n.kind for n in store.alerts.notifications() if n.id not in before]
     assert "renotify" not in after
     assert [n.kind for n in store.alerts.notifications()].count("fired") == 1
@@ -170,8 +170,8 @@ def test_late_labels_raise_the_alert_of_a_past_window_as_a_revision(
                             routes=[Route(channels=["hook"])])  # fmt: skip
     manager = AlertManager(store.alerts, config, clock=lambda: 0)
 
-    def on_report(s: MonitorSpec, r: Any, summary: Any) -> None:
-        manager.process(s, r, summary.run_id)
+    def on_report(s: MonitorSpec, r: Any, summary: Any, notify: bool | None) -> None:
+        manager.process(s, r, summary.run_id, notify=notify)
 
     runner = Runner(store.source, store.runs, on_report=on_report)
     runner.backfill(spec, start + 12 * HOUR, start + 20 * HOUR)

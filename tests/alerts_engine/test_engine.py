@@ -97,7 +97,7 @@ def test_an_acknowledged_alert_is_not_renotified_but_resolves() -> None:
     alert = replace(first[0].alert, id=1, state="acknowledged")
     still = step(rule, _report(1, [_drift("a")]), [alert], now=5 * HOUR)
     assert still[0].notify is None
-    gone = step(rule, _report(2, []), [still[0].alert], now=6 * HOUR)
+    gone = step(rule, _report(2, [_drift("a", 0.01, "none")]), [still[0].alert], now=6 * HOUR)
     assert gone[0].notify == "resolved"
 
 

@@ -346,3 +346,36 @@ def test_run_pushes_the_monitor_series_to_a_pushgateway(files: dict[str, Path], 
     finally:
         server.shutdown()
         server.server_close()
+
+
+# -- backfills page no one unless asked (issue 11 §3) -------------------------------------------
+
+ALERTED = MONITORS.replace(
+    "    slos:\n      - {name: acc",
+    "    alerts:\n      - {name: drift, when: {check: feature_drift}, tier: critical}\n"
+    "    slos:\n      - {name: acc",
+)
+
+
+def test_a_backfill_records_alerts_without_notifying_and_says_so(
+    data: Path, tmp_path: Path
+) -> None:
+    monitors, alerting = tmp_path / "alerted.yaml", tmp_path / "alerting.yaml"
+    monitors.write_text(ALERTED)
+    alerting.write_text("channels:\n  hook: {type: webhook, url: 'http://127.0.0.1:9/'}\n"
+                        "routes:\n  - {channels: [hook]}\n")  # fmt: skip
+    filled = _run("monitor", "backfill", "--from", "2026-01-02T00:00:00Z", "--to", "2026-01-03",
+                  "--monitor", "loans-6h", "--monitors", monitors, "--alerting", alerting,
+                  "--data-dir", data)  # fmt: skip
+    assert filled.exit_code == 0, filled.output
+    assert "alerts were recorded without notifying anyone" in _words(filled.stdout)
+    assert "--notify" in filled.stdout
+    assert "notifications:" not in filled.stdout  # nothing was sent
+    store = Store.from_url(data_dir=data)
+    try:
+        assert [a.rule for a in store.alerts.list_alerts(state="firing")] == ["drift"]
+        [note] = store.alerts.notifications()
+        assert note.status == "suppressed"
+        assert note.payload["suppressed_reason"].startswith("backfill")
+    finally:
+        store.close()

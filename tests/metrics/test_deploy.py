@@ -89,7 +89,8 @@ def test_rules_and_panels_use_only_exported_metrics(store: Store) -> None:
     # The check itself: a misspelt name is caught, and a histogram's series are known.
     assert _unknown("rate(driftpilot_predictions_ingested[5m])", names, histograms)
     assert not _unknown("driftpilot_prediction_latency_seconds_count", names, histograms)
-    assert {"driftpilot_feature_psi", "driftpilot_drift_detected"} <= used
+    assert {"driftpilot_feature_psi", "driftpilot_drift_detected",
+            "driftpilot_check_status"} <= used  # fmt: skip
 
 
 def test_the_dashboard_has_its_variables_and_panels() -> None:

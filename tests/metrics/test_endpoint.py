@@ -292,3 +292,58 @@ def test_a_scrape_covers_more_monitors_than_one_query_chunk(store: Store) -> Non
     text = ServiceMetrics(store, process=False).exposition().decode()
     assert "driftpilot_metrics_store_up 1.0" in text
     assert text.count("driftpilot_feature_psi{") == monitors
+
+
+def test_after_traffic_stops_each_series_keeps_its_last_judged_value(
+    app: FastAPI, client: TestClient
+) -> None:
+    """Issue 11 §2: a window of status ``no_data`` emptied 11 of 17 Grafana panels."""
+    store: Store = app.state.store
+    store.models.create_model("loans", "binary")
+    store.monitors.put("hourly", model="loans", definition={"checks": []}, origin="api")
+    store.runs.record(_report(_newest_results(psi_age=0.5), start=T0))
+    quiet = [
+        CheckResult(check="feature_drift", kind="drift", metric="drift", value=None,
+                    status="no_data", reason="no events in the window"),
+        CheckResult(check="missing_values", kind="quality", metric="missing_values",
+                    value=None, status="no_data", reason="no events"),
+        CheckResult(check="performance", kind="performance", metric="accuracy", value=None,
+                    status="no_data", n_labels=0),
+        CheckResult(check="estimated_performance", kind="estimated_performance",
+                    metric="accuracy", value=None, status="error", reason="no reference"),
+        CheckResult(check="volume", kind="quality", metric="volume", value=0.0,
+                    severity="warning"),
+    ]  # fmt: skip
+    for hour in (1, 2):
+        store.runs.record(_report(quiet, start=T0 + hour * HOUR))
+    families = _scrape(client)
+    base = {"model": "loans", "monitor": "hourly"}
+    assert _values(families, "driftpilot_feature_psi")[
+        _labels(**base, version="", feature="age", segment="")
+    ] == 0.5  # fmt: skip
+    assert _values(families, "driftpilot_missing_ratio") == {
+        _labels(**base, feature="income"): 0.125
+    }
+    assert _values(families, "driftpilot_model_performance") == {
+        _labels(**base, metric="accuracy"): 0.875
+    }
+    assert _values(families, "driftpilot_estimated_performance") == {
+        _labels(**base, metric="accuracy"): 0.85
+    }
+    assert _values(families, "driftpilot_check_severity")[_labels(**base, check="volume")] == 1.0
+    ends = _values(families, "driftpilot_check_judged_window_end_timestamp_seconds")
+    assert ends[_labels(**base, check="feature_drift")] == (T0 + HOUR) / 1e6
+    assert ends[_labels(**base, check="volume")] == (T0 + 3 * HOUR) / 1e6
+    status = _values(families, "driftpilot_check_status")
+    assert status[_labels(**base, check="feature_drift", status="no_data")] == 1.0
+    assert status[_labels(**base, check="feature_drift", status="ok")] == 0.0
+    assert status[_labels(**base, check="estimated_performance", status="error")] == 1.0
+    assert status[_labels(**base, check="volume", status="ok")] == 1.0
+    assert len(status) == 3 * 6  # every status of every check: no series comes and goes
+    # a late revision of an old window does not take the newest values back in time
+    old = [CheckResult(check="missing_values", kind="quality", metric="missing_rate",
+                       feature="income", value=0.9)]  # fmt: skip
+    store.runs.record(_report(old, start=T0 - HOUR))
+    assert _values(_scrape(client), "driftpilot_missing_ratio") == {
+        _labels(**base, feature="income"): 0.125
+    }

@@ -366,8 +366,12 @@ def test_bad_kpi_function_spec(function: str) -> None:
 
 
 def test_kpi_function_spec_with_a_dotted_module() -> None:
-    text = "name: a\nmodel: m\nchecks:\n  - type: kpi\n    function: my.pkg.kpis:revenue\n"
-    (spec,) = load_monitors("m.yaml", text=text)
+    data = {
+        "name": "a",
+        "model": "m",
+        "checks": [{"type": "kpi", "function": "my.pkg.kpis:revenue"}],
+    }
+    (spec,) = parse_monitors(data)
     assert spec.checks[0].function == "my.pkg.kpis:revenue"  # type: ignore[union-attr]
 
 

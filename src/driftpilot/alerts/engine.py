@@ -16,7 +16,12 @@ window a rule either breaches (its condition holds for the group) or not:
   it is a revision.
 
 Windows older than an alert's newest window (a backfill of the past after live runs) do not
-move its counters. No clock inside: ``now`` comes in.
+move its counters. A window where none of the results a rule reads was judged (status
+``no_data``: no traffic, too few events or labels; or ``error``) is unknown, not fine: it
+neither opens nor resolves that rule's alerts, nor counts towards ``for`` or ``clear``. A leaf
+with ``status: error`` reads results that are ``ok`` or ``error`` (so the built-in
+``check-error`` rule resolves when the check evaluates again). No clock inside: ``now`` comes
+in.
 """
 
 from __future__ import annotations
@@ -143,10 +148,30 @@ def _wanted(condition: Condition) -> tuple[tuple[str, str], ...]:
     return cached[1]
 
 
+def _selects(condition: Condition, result: CheckResult) -> bool:
+    """Whether a leaf reads ``result``: its fields match and the result was judged."""
+    for name, wanted in _wanted(condition):
+        if getattr(result, name) != wanted:
+            return False
+    if condition.status is not None:
+        return result.status != "no_data"
+    return result.status == "ok"
+
+
+def _judged(condition: Condition, result: CheckResult) -> bool:
+    if condition.all is not None or condition.any is not None:
+        return any(_judged(part, result) for part in condition.all or condition.any or ())
+    return _selects(condition, result)
+
+
 def _leaf(condition: Condition, result: CheckResult) -> bool:
     for name, wanted in _wanted(condition):
         if getattr(result, name) != wanted:
             return False
+    if condition.status is not None:
+        return result.status == condition.status
+    if result.status != "ok":
+        return False
     if condition.severity is not None and SEVERITIES.index(result.severity) < SEVERITIES.index(
         condition.severity
     ):
@@ -205,6 +230,26 @@ def breaches(rule: AlertRuleSpec, report: MonitorReport) -> dict[tuple[tuple[str
         if found and any(_group_of(rule, r) == key for r in found):
             out[key] = _worst_first(found)
     return out
+
+
+def judged_groups(
+    rule: AlertRuleSpec, report: MonitorReport
+) -> tuple[bool, set[tuple[tuple[str, str], ...]]]:
+    """Return whether every group of ``rule`` was judged in ``report``, and which groups were.
+
+    A group is judged when at least one result the rule's condition reads was evaluated
+    (status ``ok``, or ``error`` for a ``status: error`` leaf); results without the grouped
+    fields (or a rule without ``group_by``) judge every group.
+    """
+    groups: set[tuple[tuple[str, str], ...]] = set()
+    for result in report.results:
+        if not _judged(rule.when, result):
+            continue
+        if not rule.group_by or all(getattr(result, g) is None for g in rule.group_by):
+            return True, groups
+        if all(getattr(result, g) for g in rule.group_by):
+            groups.add(tuple(sorted(_group_of(rule, result))))
+    return False, groups
 
 
 def _worst_first(results: Sequence[CheckResult]) -> list[CheckResult]:
@@ -285,9 +330,12 @@ def step(
                 window_end=report.window_end,
             )
         )
+    every, judged = judged_groups(rule, report)
     for dkey, alert in by_key.items():
         if dkey in seen:
             continue
+        if not every and tuple(sorted(alert.group.items())) not in judged:
+            continue  # no data for this alert's findings: unknown, neither clear nor bad
         if report.window_end <= alert.last_window_end:
             # A revision of a window this alert has already seen: it resolves the alert if that
             # window was its newest evidence and no longer breaches.

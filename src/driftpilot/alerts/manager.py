@@ -1,9 +1,12 @@
 """Alert manager: run the rules on each report, persist the lifecycle, queue notifications.
 
 ``AlertManager.process(spec, report)`` is called after every recorded run (the runner's
-``on_report``). For each rule it steps the open alerts (``engine.step``) and saves each
-changed alert with its notifications in one transaction (the outbox): one row per routed
-channel and per event bus, ``suppressed`` when a silence matches. ``dispatch`` sends what is
+``on_report``). For each rule (the monitor's, and the built-in ``check-error`` rule unless
+``alert_on_error: false``) it steps the open alerts (``engine.step``) and saves each changed
+alert with its notifications in one transaction (the outbox): one row per routed channel and
+per event bus, ``suppressed`` when a silence matches, when the run is a backfill not asked to
+notify, or when the window ended more than ``max_window_age`` seconds before now (old news
+pages no one); the payload's ``suppressed_reason`` says which. ``dispatch`` sends what is
 pending, with retries; a notification whose every attempt failed stays ``failed`` with its
 error (the dead letter). Monitor-run and drift-found events go to the buses directly.
 """
@@ -88,6 +91,7 @@ def render(template: str | None, context: Mapping[str, Any]) -> str:
 def notification_from(data: Mapping[str, Any]) -> Notification:
     """Rebuild a notification stored in the outbox."""
     fields = dict(data)
+    fields.pop("suppressed_reason", None)  # the outbox's note, not the notification's
     fields["findings"] = tuple(Finding(**f) for f in fields.get("findings", ()))
     return Notification(**fields)
 
@@ -116,6 +120,9 @@ class AlertManager:
         Microseconds since the epoch.
     publish
         Sends a CloudEvent to the buses (monitor-run and drift events); ``None`` when no bus.
+    max_window_age
+        Seconds: notifications about a window that ended longer ago are suppressed unless
+        the run asks to notify (``None``: no limit).
     """
 
     def __init__(
@@ -125,20 +132,34 @@ class AlertManager:
         *,
         clock: Callable[[], int],
         publish: Callable[[dict[str, Any]], object] | None = None,
+        max_window_age: float | None = None,
     ) -> None:
         self.store = store
         self.config = config or AlertingConfig()
         self.clock = clock
         self.publish = publish
+        self.max_window_age = max_window_age
 
     def process(
-        self, spec: MonitorSpec, report: MonitorReport, run_id: int | None = None
+        self,
+        spec: MonitorSpec,
+        report: MonitorReport,
+        run_id: int | None = None,
+        *,
+        notify: bool | None = None,
     ) -> list[Transition]:
-        """Step every rule of ``spec`` on ``report``; save changes and queue notifications."""
+        """Step every rule of ``spec`` on ``report``; save changes and queue notifications.
+
+        ``notify``: ``False`` (a backfill) records the notifications as ``suppressed``;
+        ``True`` sends them whatever the window's age; ``None`` sends them unless the window
+        is older than ``max_window_age``. Silences apply in every case.
+        """
         now = self.clock()
         self._announce(report, run_id, now)
-        if not spec.alerts:
+        rules = spec.rules
+        if not rules:
             return []
+        quiet = self._quiet(report, now, notify)
         silences = self.store.silences(active_at=now)
         for attempt in range(_ATTEMPTS):
             open_alerts = self.store.open_alerts_of(spec.name)
@@ -148,13 +169,13 @@ class AlertManager:
             out: list[Transition] = []
             changes: list[tuple[AlertState, Callable[[AlertState], Sequence[OutboxRow]] | None]]
             changes = []
-            for rule in spec.alerts:
+            for rule in rules:
                 for transition in step(rule, report, by_rule.get(rule.name, []), now=now):
                     outbox = None
                     if transition.notify is not None:
                         outbox = functools.partial(
                             self._outbox, rule, transition, report=report, run_id=run_id,
-                            silences=silences, now=now, version=spec.version,
+                            silences=silences, now=now, version=spec.version, quiet=quiet,
                         )  # fmt: skip
                     changes.append((transition.alert, outbox))
                     out.append(transition)
@@ -170,10 +191,21 @@ class AlertManager:
             f"The alerts of monitor {spec.name!r} kept changing during {_ATTEMPTS} tries."
         )
 
+    def _quiet(self, report: MonitorReport, now: int, notify: bool | None) -> str | None:
+        """Why this report's notifications are not sent (``None``: they are)."""
+        if notify is False:
+            return "backfill: alerts are recorded without notifying (ask with --notify)"
+        if notify is None and self.max_window_age is not None:
+            age = (now - report.window_end) / 1e6
+            if age > self.max_window_age:
+                return (f"the window ended {age / 3600:.1f} h ago, more than the "
+                        f"{self.max_window_age / 3600:g} h notify_max_age")  # fmt: skip
+        return None
+
     def _outbox(
         self, rule: AlertRuleSpec, transition: Transition, alert: AlertState, *,
         report: MonitorReport, run_id: int | None, silences: Sequence[Any], now: int,
-        version: str | None = None,
+        version: str | None = None, quiet: str | None = None,
     ) -> list[OutboxRow]:  # fmt: skip
         assert transition.notify is not None
         assert alert.id is not None
@@ -211,9 +243,13 @@ class AlertManager:
             text=render(rule.message, variables), findings=findings, labels=labels,
             report_url=url, revision=transition.revision, context=context, created_at=now,
         )  # fmt: skip
-        silenced = any(s.matches(labels, now) for s in silences)
-        status = "suppressed" if silenced else "pending"
+        silence = next((s for s in silences if s.matches(labels, now)), None)
+        if silence is not None:
+            quiet = f"silenced by silence {silence.id}"
+        status = "suppressed" if quiet is not None else "pending"
         payload = _fields(notification)
+        if quiet is not None:
+            payload["suppressed_reason"] = quiet
         kind: str = notification.kind
         rows: list[tuple[str, str, str, dict[str, Any], str]] = [
             (notification.id, c, kind, payload, status) for c in self.config.channels_for(labels)

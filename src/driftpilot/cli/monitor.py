@@ -256,9 +256,16 @@ def backfill(
     all_windows: Annotated[bool, typer.Option("--all", help="List every window, not only "
                                               "those with findings.")] = False,
     fail_on_critical: Annotated[bool, typer.Option(help="Exit 1 on a critical finding.")] = False,
+    notify: Annotated[bool, typer.Option(
+        "--notify", help="Send the notifications of the alerts the backfill raises or "
+        "resolves (default: record them as suppressed).")] = False,
     alerting: Alerting = None, db: Db = None, data_dir: DataDir = None,
 ) -> None:  # fmt: skip
-    """Evaluate every window of a past span, with a progress bar."""
+    """Evaluate every window of a past span, with a progress bar.
+
+    Alerts are recorded, but their notifications are kept as ``suppressed`` (reason
+    ``backfill``) unless ``--notify``: backfilling January pages no one in December.
+    """
     low, high = _time(start, "--from"), _time(end, "--to")
     assert low is not None
     assert high is not None
@@ -277,11 +284,15 @@ def backfill(
                 def advance(done: int, total: int, task: TaskID = task) -> None:
                     progress.update(task, completed=done, total=total)
 
-                outcomes += runner.backfill(spec, low, high, force=force, progress=advance)
+                outcomes += runner.backfill(spec, low, high, force=force, progress=advance,
+                                            notify=notify)  # fmt: skip
     shown = [o for o in outcomes if all_windows or (o.report is not None and o.report.flagged)]
     ran = sum(1 for o in outcomes if o.status in ("ran", "revised"))
     stdout.print(f"{len(outcomes):,} windows: {ran:,} evaluated, "
                  f"{len(outcomes) - ran:,} already up to date")  # fmt: skip
+    if not notify:
+        stdout.print("alerts were recorded without notifying anyone (their notifications are "
+                     "kept as suppressed); pass --notify to send them")  # fmt: skip
     if shown:
         stdout.print(_outcomes_table(shown, title="Windows with findings" if not all_windows
                                      else "Windows"))  # fmt: skip

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from driftpilot.drift import ColumnDrift, compare
-from driftpilot.errors import DriftpilotError
+from driftpilot.errors import DriftpilotError, InvalidParameterError
 from driftpilot.monitor._context import WindowContext
 from driftpilot.monitor._data import WindowEvents
-from driftpilot.monitor.results import CheckResult, Severity
+from driftpilot.monitor.results import CheckResult, Severity, Status
 from driftpilot.monitor.spec import (
     FeatureDriftCheck,
     PredictionDriftCheck,
@@ -88,6 +88,15 @@ def _compare(
         options["test"] = DEFAULT_TEST
     report = compare(reference, current, columns=columns, **options)
     found = list(report.columns.values())
+    if check.test is not None:  # the drift core gives a column the test doesn't fit another one
+        misfit = [c for c in found if c.test != check.test and c.name not in options.get(
+            "tests", {})]  # fmt: skip
+        if misfit:
+            raise InvalidParameterError(
+                f"The test {check.test!r} cannot be used on "
+                + ", ".join(f"column {c.name!r} ({c.type})" for c in misfit)
+                + "; name their tests in 'tests', or list only the features it fits."
+            )
     if check.threshold is not None:
         found = [c if c.p_value is not None else _rethreshold(c, check.threshold) for c in found]
     return found
@@ -126,7 +135,8 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
         if isinstance(check, FeatureDriftCheck):
             reference: Any = ctx.reference_features()
             if reference is None:
-                return [_missing(name, "no reference: store a baseline or use a time range")]
+                return [_missing(name, "no reference: store a baseline or use a time range",
+                                 "error")]  # fmt: skip
             names = _feature_names(ctx, check, reference)
             exact = check.mode == "exact"
             if not exact and _unbinned(reference, names):
@@ -143,11 +153,11 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
             else:
                 current = ctx.current.features
             if not current or (isinstance(current, Profile) and current.n_rows == 0):
-                return [_missing(name, "no events in the window")]
+                return [_missing(name, "no events in the window", "no_data")]
             n_current = current.n_rows if isinstance(current, Profile) else len(ctx.events)
             if n_current < check.min_events:
                 return [_missing(name, f"{n_current} events, fewer than min_events="
-                                 f"{check.min_events}; not judged")]  # fmt: skip
+                                 f"{check.min_events}; not judged", "no_data")]  # fmt: skip
             present = current.columns if isinstance(current, Profile) else current
             columns = [n for n in names if n in present]
             found += [_Found(c, None) for c in _compare(reference, current, check, columns)]
@@ -181,11 +191,11 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
             ref_profile = ctx.reference_output(role)
             cur_profile = ctx.current.prediction if role == "prediction" else ctx.current.labels
             if ref_profile is None:
-                return [_missing(name, f"the reference has no {role} summary")]
+                return [_missing(name, f"the reference has no {role} summary", "error")]
             if cur_profile is None or cur_profile.n_rows < check.min_events:
                 n_rows = 0 if cur_profile is None else cur_profile.n_rows
                 return [_missing(name, f"{n_rows} {role}, fewer than min_events="
-                                 f"{check.min_events}; not judged")]  # fmt: skip
+                                 f"{check.min_events}; not judged", "no_data")]  # fmt: skip
             column = kind_column[check.type]
             found += [_Found(c, None) for c in _compare(ref_profile, cur_profile, check, [column])]
             ref_window = ctx.reference_window
@@ -197,7 +207,7 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
                     found += [_Found(c, None) for c in _compare(
                         ref_window.scores, ctx.current.scores, check, shared)]  # fmt: skip
     except DriftpilotError as err:
-        return [_missing(name, str(err))]
+        return [_missing(name, str(err), "error")]
     return _correct(name, check, found)
 
 
@@ -234,5 +244,6 @@ def _correct(name: str, check: DriftCheck, found: list[_Found]) -> list[CheckRes
     return results
 
 
-def _missing(name: str, reason: str) -> CheckResult:
-    return CheckResult(check=name, kind="drift", metric="drift", value=None, reason=reason)
+def _missing(name: str, reason: str, status: Status) -> CheckResult:
+    return CheckResult(check=name, kind="drift", metric="drift", value=None, reason=reason,
+                       status=status)  # fmt: skip

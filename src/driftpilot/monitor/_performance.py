@@ -20,7 +20,7 @@ from driftpilot.errors import DriftpilotError
 from driftpilot.monitor._context import WindowContext
 from driftpilot.monitor._data import WindowEvents
 from driftpilot.monitor._outputs import is_positive, positive_scores, top_scores
-from driftpilot.monitor.results import CheckResult, Severity
+from driftpilot.monitor.results import CheckResult, Severity, Status
 from driftpilot.monitor.spec import (
     HIGHER_IS_BETTER,
     ConfidenceCheck,
@@ -130,7 +130,7 @@ def performance_results(ctx: WindowContext, check: PerformanceCheck) -> list[Che
         values, errors, n_labels = realized_metrics(ctx.task, ctx.events, check)
     except DriftpilotError as err:
         return [CheckResult(check=name, kind="performance", metric=m, value=None,
-                            reason=str(err)) for m in check.metrics]  # fmt: skip
+                            reason=str(err), status="error") for m in check.metrics]  # fmt: skip
 
     def chunk_values(chunks: list[WindowEvents]) -> list[dict[str, float | None]]:
         out = []
@@ -148,19 +148,21 @@ def performance_results(ctx: WindowContext, check: PerformanceCheck) -> list[Che
         value = values.get(metric)
         band = _band_for(ctx, check, metric, chunk_values)
         reason = None
-        if metric != "label_coverage" and n_labels < check.min_labels:
+        status: Status = "ok"
+        if value is None or (metric != "label_coverage" and n_labels < check.min_labels):
             reason = f"{n_labels} labels, fewer than min_labels={check.min_labels}; not judged"
-            flagged = False
+            flagged, status = False, "no_data"
         else:
             flagged = judge(value, band, higher_is_better=metric in HIGHER_IS_BETTER)
             if band is None:
                 reason = "no threshold: give 'thresholds' or a time-range reference to calibrate"
+                status = "error"
         results.append(CheckResult(
             check=name, kind="performance", metric=metric, value=value,
             stderr=errors.get(metric), lower=band.lower if band else None,
             upper=band.upper if band else None, severity=_severity(flagged, check.severity),
             n=len(ctx.events), n_labels=n_labels, reason=reason,
-            details=band.details() if band else {},
+            details=band.details() if band else {}, status=status,
         ))  # fmt: skip
     return results
 
@@ -177,16 +179,17 @@ def decay_results(ctx: WindowContext, check: PerformanceDecayCheck) -> list[Chec
         expected = performance.get(f"{check.source}_{check.metric}", performance.get(check.metric))
     base: dict[str, Any] = {"check": name, "kind": "decay", "metric": f"{check.metric}_drop"}
     if expected is None:
-        return [CheckResult(**base, value=None, reason=(
+        return [CheckResult(**base, value=None, status="error", reason=(
             f"no expected {check.metric}: give 'expected' or store it in the baseline's "
             f"performance as '{check.source}_{check.metric}'"))]  # fmt: skip
     try:
         values, errors, n_labels = realized_metrics(ctx.task, ctx.events, check)
     except DriftpilotError as err:
-        return [CheckResult(**base, value=None, reason=str(err))]
+        return [CheckResult(**base, value=None, reason=str(err), status="error")]
     value = values.get(check.metric)
     if value is None or n_labels < check.min_labels:
         return [CheckResult(**base, value=None, n=len(ctx.events), n_labels=n_labels,
+                            status="no_data" if n_labels < check.min_labels else "error",
                             reason=f"{n_labels} labels; not judged (min_labels="
                                    f"{check.min_labels})")]  # fmt: skip
     sign = 1.0 if check.metric in HIGHER_IS_BETTER else -1.0
@@ -228,17 +231,19 @@ def estimated_results(ctx: WindowContext, check: EstimatedPerformanceCheck) -> l
     name = check_name(check)
     if ctx.task != "binary":
         return [CheckResult(check=name, kind="estimated_performance", metric=m, value=None,
-                            reason="estimation is for binary classifiers")
+                            reason="estimation is for binary classifiers", status="error")
                 for m in check.metrics]  # fmt: skip
     span = ctx.reference_span
     try:
         estimator = ctx.memo.get(("estimator", name, span), lambda: _fit_estimator(ctx, check))
         if len(ctx.events) == 0:
-            raise DriftpilotError("no events in the window")
+            return [CheckResult(check=name, kind="estimated_performance", metric=m, value=None,
+                                reason="no events in the window", status="no_data")
+                    for m in check.metrics]  # fmt: skip
         estimate = _estimate(estimator, ctx.events, check)
     except DriftpilotError as err:
         return [CheckResult(check=name, kind="estimated_performance", metric=m, value=None,
-                            reason=str(err)) for m in check.metrics]  # fmt: skip
+                            reason=str(err), status="error") for m in check.metrics]  # fmt: skip
 
     def chunk_values(chunks: list[WindowEvents]) -> list[dict[str, float | None]]:
         out = []
@@ -277,7 +282,8 @@ def detector_results(ctx: WindowContext, check: DetectorCheck) -> list[CheckResu
     try:
         detector: StreamingDetector = _DETECTORS[check.method](**check.params)
     except (TypeError, DriftpilotError) as err:
-        return [CheckResult(**base, value=None, reason=f"bad detector params: {err}")]
+        return [CheckResult(**base, value=None, reason=f"bad detector params: {err}",
+                            status="error")]  # fmt: skip
     if check.stream == "score":
         chosen = events
         stream = positive_scores(events.scores, events.predictions, name=check.score,
@@ -291,11 +297,15 @@ def detector_results(ctx: WindowContext, check: DetectorCheck) -> list[CheckResu
             stream = np.fromiter((str(a) != str(b) for a, b in zip(chosen.labels,
                                   chosen.predictions, strict=True)), dtype=np.float64,
                                  count=len(chosen))  # fmt: skip
+    if len(stream) == 0:
+        what = "labelled events" if check.stream == "error" else "events"
+        return [CheckResult(**base, value=None, status="no_data",
+                            reason=f"no {what} in the window")]  # fmt: skip
     order = np.argsort(chosen.timestamps, kind="stable")
     try:
         indices = detect(detector, stream[order].tolist())
     except DriftpilotError as err:
-        return [CheckResult(**base, value=None, reason=str(err))]
+        return [CheckResult(**base, value=None, reason=str(err), status="error")]
     times = [int(chosen.timestamps[order[i]]) for i in indices]
     return [CheckResult(
         **base, value=float(len(indices)), upper=0.0,
@@ -315,7 +325,8 @@ def confidence_results(ctx: WindowContext, check: ConfidenceCheck) -> list[Check
         "metric": "share_confident",
     }
     if known.size == 0:
-        return [CheckResult(**base, value=None, reason="no scores in the window")]
+        return [CheckResult(**base, value=None, reason="no scores in the window",
+                            status="no_data")]  # fmt: skip
     share = float(np.mean(known >= check.min_confidence))
     flagged = share < check.min_share
     return [CheckResult(

@@ -9,13 +9,12 @@ end (so a backfill judges each window as it was, and a rerun gives the same answ
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Callable
 from typing import Any
 
 from driftpilot.errors import DriftpilotError
 from driftpilot.monitor._context import WindowContext
+from driftpilot.monitor.checks import load_function
 from driftpilot.monitor.results import CheckResult, Severity
 from driftpilot.monitor.spec import (
     FreshnessCheck,
@@ -73,7 +72,8 @@ def quality_results(ctx: WindowContext, check: Any) -> list[CheckResult]:
     if isinstance(check, TypeViolationsCheck):
         n_events = ctx.current.n_events
         if n_events == 0:
-            return [CheckResult(**base, metric="type_violations", value=None, reason="no events")]
+            return [CheckResult(**base, metric="type_violations", value=None, reason="no events",
+                                status="no_data")]  # fmt: skip
         found = type_violations(ctx.current.quality, n_events)
         return [CheckResult(
             **base, metric="type_violations", value=found.share, stderr=found.stderr,
@@ -82,7 +82,8 @@ def quality_results(ctx: WindowContext, check: Any) -> list[CheckResult]:
         )]  # fmt: skip
     current = ctx.current.features
     if current is None or ctx.current.n_events == 0:
-        return [CheckResult(**base, metric=check.type, value=None, reason="no events")]
+        return [CheckResult(**base, metric=check.type, value=None, reason="no events",
+                            status="no_data")]  # fmt: skip
     reference = _reference_profile(ctx)
     results = []
     for feature in _names(check.features, current):
@@ -92,7 +93,7 @@ def quality_results(ctx: WindowContext, check: Any) -> list[CheckResult]:
             result = _one(check, feature, summary, ref, base)
         except DriftpilotError as err:
             result = CheckResult(**base, metric=check.type, feature=feature, value=None,
-                                 reason=str(err))  # fmt: skip
+                                 reason=str(err), status="error")  # fmt: skip
         if result is not None:
             results.append(result)
     return results
@@ -171,17 +172,6 @@ def _freshness(ctx: WindowContext, check: FreshnessCheck, base: dict[str, Any]) 
     )  # fmt: skip
 
 
-def load_function(spec: str) -> Callable[..., Any]:
-    """Import ``module:function``."""
-    module_name, _, attribute = spec.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-        function: Callable[..., Any] = getattr(module, attribute)
-    except (ImportError, AttributeError) as err:
-        raise DriftpilotError(f"cannot import KPI function {spec!r}: {err}") from err
-    return function
-
-
 def kpi_results(ctx: WindowContext, check: KpiCheck) -> list[CheckResult]:
     """Call the user's KPI function with the window's events (and labels) and judge it."""
     base: dict[str, Any] = {"check": check_name(check), "kind": "kpi", "metric": check.metric}
@@ -190,13 +180,15 @@ def kpi_results(ctx: WindowContext, check: KpiCheck) -> list[CheckResult]:
         raw = function(ctx.events)
         value = float(raw)
     except DriftpilotError as err:
-        return [CheckResult(**base, value=None, reason=str(err))]
-    except Exception as err:
-        return [CheckResult(**base, value=None,
+        return [CheckResult(**base, value=None, reason=str(err), status="error")]
+    except Exception as err:  # the user's code: any failure is this check's error
+        return [CheckResult(**base, value=None, status="error",
                             reason=f"KPI function raised {type(err).__name__}: {err}")]  # fmt: skip
-    flagged = math.isfinite(value) and (
-        (check.min is not None and value < check.min)
-        or (check.max is not None and value > check.max)
+    if not math.isfinite(value):
+        reason = f"the KPI function returned {raw!r}, not a finite number"
+        return [CheckResult(**base, value=None, status="error", reason=reason)]
+    flagged = (check.min is not None and value < check.min) or (
+        check.max is not None and value > check.max
     )
     return [CheckResult(**base, value=value, lower=check.min, upper=check.max,
                         severity=_sev(flagged, check.severity), n=len(ctx.events),

@@ -15,15 +15,39 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["SEVERITIES", "CheckResult", "MonitorReport", "Severity", "worst"]
+__all__ = [
+    "SEVERITIES",
+    "STATUSES",
+    "CheckResult",
+    "MonitorReport",
+    "Severity",
+    "Status",
+    "check_status",
+    "worst",
+]
 
 Severity = Literal["none", "warning", "critical"]
 SEVERITIES: tuple[Severity, ...] = ("none", "warning", "critical")
+#: ``ok``: judged; ``no_data``: nothing to judge (an empty window, too few events or labels),
+#: which neither opens nor resolves an alert; ``error``: the check could not evaluate (its
+#: ``reason`` says why), which raises the built-in ``check-error`` alert.
+Status = Literal["ok", "no_data", "error"]
+STATUSES: tuple[Status, ...] = ("ok", "no_data", "error")
 
 
 def worst(severities: Sequence[Severity]) -> Severity:
     """Return the highest of ``severities`` (``"none"`` when there are none)."""
     return max(severities, key=SEVERITIES.index, default="none")
+
+
+def check_status(statuses: Sequence[Status]) -> Status:
+    """Return one check's status from its results': ``error`` if any, else ``ok`` if any.
+
+    A check with no result at all, or only ``no_data`` results, is ``no_data``.
+    """
+    if "error" in statuses:
+        return "error"
+    return "ok" if "ok" in statuses else "no_data"
 
 
 def _number(value: float | None) -> float | None:
@@ -66,6 +90,9 @@ class CheckResult:
         ``"name=value"`` of the segment it is about (``None`` for all traffic).
     value
         The value measured (``None`` when it could not be computed; ``reason`` says why).
+    status
+        ``ok`` (judged), ``no_data`` (nothing to judge: an empty window, too few events or
+        labels) or ``error`` (the check could not evaluate; ``reason`` says why).
     stderr
         Its standard error where known, so noise can be told from change.
     lower, upper
@@ -99,6 +126,13 @@ class CheckResult:
     n_labels: int | None = None
     reason: str | None = None
     details: Mapping[str, Any] = field(default_factory=dict)
+    status: Status = "ok"
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUSES:
+            raise ValueError(f"A result's 'status' must be one of {STATUSES}. Got {self.status!r}.")
+        if self.status != "ok" and self.severity != "none":
+            raise ValueError(f"A {self.status} result cannot have severity {self.severity!r}.")
 
     @property
     def flagged(self) -> bool:
@@ -114,7 +148,7 @@ class CheckResult:
             "upper": _number(self.upper), "p_value": _number(self.p_value),
             "severity": self.severity, "flagged": self.flagged, "n": int(self.n),
             "n_labels": None if self.n_labels is None else int(self.n_labels),
-            "reason": self.reason, "details": _plain(self.details),
+            "reason": self.reason, "details": _plain(self.details), "status": self.status,
         }  # fmt: skip
 
     @classmethod
@@ -126,7 +160,7 @@ class CheckResult:
             stderr=data.get("stderr"), lower=data.get("lower"), upper=data.get("upper"),
             p_value=data.get("p_value"), severity=data.get("severity", "none"),
             n=data.get("n", 0), n_labels=data.get("n_labels"), reason=data.get("reason"),
-            details=data.get("details") or {},
+            details=data.get("details") or {}, status=data.get("status", "ok"),
         )  # fmt: skip
 
 

@@ -19,16 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from driftpilot.errors import DriftpilotError, InvalidParameterError
 from driftpilot.monitor._context import EventCache, Memo, WindowContext
-from driftpilot.monitor._drift import drift_results
-from driftpilot.monitor._performance import (
-    confidence_results,
-    decay_results,
-    detector_results,
-    estimated_results,
-    performance_results,
-)
-from driftpilot.monitor._quality import kpi_results, quality_results
+from driftpilot.monitor.checks import check_type
 from driftpilot.monitor.results import CheckResult, MonitorReport
 from driftpilot.monitor.source import MonitorSource, RunLog, RunSummary
 from driftpilot.monitor.spec import MonitorSpec
@@ -45,22 +38,14 @@ def _now() -> int:
 
 
 def _results(ctx: WindowContext, check: object) -> list[CheckResult]:
-    kind = getattr(check, "type")  # noqa: B009 - every check spec has a literal 'type'
-    if kind in ("feature_drift", "prediction_drift", "target_drift"):
-        return drift_results(ctx, check)  # type: ignore[arg-type]
-    if kind == "performance":
-        return performance_results(ctx, check)  # type: ignore[arg-type]
-    if kind == "performance_decay":
-        return decay_results(ctx, check)  # type: ignore[arg-type]
-    if kind == "estimated_performance":
-        return estimated_results(ctx, check)  # type: ignore[arg-type]
-    if kind == "detector":
-        return detector_results(ctx, check)  # type: ignore[arg-type]
-    if kind == "confidence":
-        return confidence_results(ctx, check)  # type: ignore[arg-type]
-    if kind == "kpi":
-        return kpi_results(ctx, check)  # type: ignore[arg-type]
-    return quality_results(ctx, check)
+    """Run one check through its registry entry; a check that fails says so (``error``)."""
+    entry = check_type(check)
+    try:
+        return entry.run()(ctx, check)
+    except DriftpilotError as err:
+        name = str(getattr(check, "name", None) or entry.name)
+        return [CheckResult(check=name, kind=entry.kind, metric=entry.name, value=None,
+                            status="error", reason=str(err))]  # fmt: skip
 
 
 def evaluate(
@@ -125,7 +110,9 @@ class Runner:
     clock
         Microseconds since the epoch (injectable for tests).
     on_report
-        Called with each recorded report (the alert manager), inside the window's lease.
+        Called with each recorded report (the alert manager), inside the window's lease, and
+        ``notify``: ``False`` in a backfill not asked to notify (alerts are recorded, their
+        notifications suppressed), ``True`` when asked, ``None`` for scheduled runs.
     """
 
     def __init__(
@@ -136,7 +123,8 @@ class Runner:
         owner: str | None = None,
         lease_seconds: float = 600.0,
         clock: Callable[[], int] = _now,
-        on_report: Callable[[MonitorSpec, MonitorReport, RunSummary], object] | None = None,
+        on_report: Callable[[MonitorSpec, MonitorReport, RunSummary, bool | None], object]
+        | None = None,
     ) -> None:
         self.source = source
         self.log = log
@@ -153,13 +141,27 @@ class Runner:
         force: bool = False,
         events: EventCache | None = None,
         memo: Memo | None = None,
+        notify: bool | None = None,
     ) -> RunOutcome:
         """Evaluate ``window`` unless it ran and nothing arrived since (or ``force``).
 
         ``events`` and ``memo`` share raw events and reference computations between the
         windows of one call (a backfill, a scheduler look); a new call reads the reference
-        afresh, so a new baseline counts from the next call on.
+        afresh, so a new baseline counts from the next call on. ``notify`` goes to
+        ``on_report``.
+
+        Raises
+        ------
+        InvalidParameterError
+            The window is not complete yet (it ends, plus the monitor's ``delay``, after now):
+            its verdict would be about part of its traffic.
         """
+        complete_at = window.end + spec.window.delay * _US
+        if complete_at > self.clock():
+            raise InvalidParameterError(
+                f"The window {window.iso()} of monitor {spec.name!r} is not complete until "
+                f"{Window(complete_at, complete_at).iso().partition('/')[0]}; evaluate it then."
+            )
         if not self.log.acquire(spec.name, window.start, window.end, owner=self.owner,
                                 ttl_seconds=self.lease_seconds):  # fmt: skip
             return RunOutcome(monitor=spec.name, window=window, status="leased")
@@ -188,7 +190,7 @@ class Runner:
             )
             summary = self.log.record(report)
             if self.on_report is not None:
-                self.on_report(spec, report, summary)
+                self.on_report(spec, report, summary, notify)
         finally:
             self.log.release(spec.name, window.start, window.end, owner=self.owner)
         status: Literal["ran", "revised"] = "ran" if revision == 1 else "revised"
@@ -235,8 +237,14 @@ class Runner:
         *,
         force: bool = False,
         progress: Callable[[int, int], None] | None = None,
+        notify: bool = False,
     ) -> list[RunOutcome]:
-        """Evaluate every grid window inside ``[start, end)``, oldest first."""
+        """Evaluate every grid window inside ``[start, end)``, oldest first.
+
+        A backfill records the alerts its windows raise or resolve, but their notifications
+        are stored as ``suppressed`` (reason ``backfill``) unless ``notify``: a backfill of
+        January must not page anyone in December.
+        """
         windows = windows_between(spec, start, end)
         cache = EventCache(self.source, spec.model)
         if windows and _reads_events(spec):
@@ -249,18 +257,26 @@ class Runner:
         outcomes = []
         memo = Memo()
         for i, window in enumerate(windows):
-            outcomes.append(self.run_window(spec, window, force=force, events=cache, memo=memo))
+            outcomes.append(self.run_window(spec, window, force=force, events=cache, memo=memo,
+                                            notify=notify))  # fmt: skip
             if progress is not None:
                 progress(i + 1, len(windows))
         return outcomes
 
 
 def _reads_features(spec: MonitorSpec) -> bool:
-    """Whether a check reads raw features or segments (exact mode, segments, a KPI)."""
-    exact = any(getattr(c, "mode", "profile") == "exact" for c in spec.checks)
-    return exact or bool(spec.segments) or any(c.type == "kpi" for c in spec.checks)
+    """Whether a check reads raw features or segments (exact mode, segments, a KPI).
+
+    Feature drift against a time-range or trailing reference reads them too: without a
+    baseline the bucket profiles keep no histograms, so it falls back to exact mode.
+    """
+    exact = any(getattr(c, "mode", "profile") == "exact" for c in spec.checks) or (
+        spec.reference.kind != "baseline" and any(c.type == "feature_drift" for c in spec.checks)
+    )
+    return (
+        exact or bool(spec.segments) or any(check_type(c).reads == "features" for c in spec.checks)
+    )
 
 
 def _reads_events(spec: MonitorSpec) -> bool:
-    raw = {"performance", "performance_decay", "estimated_performance", "detector", "confidence"}
-    return _reads_features(spec) or any(c.type in raw for c in spec.checks)
+    return _reads_features(spec) or any(check_type(c).reads == "events" for c in spec.checks)

@@ -24,6 +24,8 @@ service's bucket length (checked when the monitor is loaded by the service).
 
 from __future__ import annotations
 
+import inspect
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -34,7 +36,9 @@ import pydantic
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from driftpilot.errors import MonitorDefinitionError
+from driftpilot.detectors import ADWIN, DDM, EDDM, KSWIN, PageHinkley
+from driftpilot.drift import TEST_SPECS
+from driftpilot.errors import DriftpilotError, MonitorDefinitionError
 from driftpilot.monitor._durations import parse_duration, parse_time
 from driftpilot.monitor._yaml import Lines, load_yaml
 
@@ -61,11 +65,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _known_test(test: str | None) -> str | None:
+    """Refuse a drift test name the drift core does not know (a typo, say)."""
+    if test is not None and test not in TEST_SPECS:
+        raise ValueError(f"unknown drift test {test!r}; choose from {sorted(TEST_SPECS)}")
+    return test
+
+
+def _finite(value: float | None, name: str) -> None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError(f"'{name}' must be a finite number, got {value!r}")
+
+
 class Bound(_Strict):
     """Fixed limits of a value: flagged below ``min`` or above ``max``."""
 
     min: float | None = None
     max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bound:
+        _finite(self.min, "min")
+        _finite(self.max, "max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"'min' ({self.min}) must not exceed 'max' ({self.max})")
+        return self
 
 
 class ReferenceSpec(_Strict):
@@ -143,43 +167,71 @@ class _Check(_Strict):
     severity: Literal["warning", "critical"] = "warning"
 
 
-class FeatureDriftCheck(_Check):
+class _Tested(_Check):
+    """A drift check: its test names must be known, its threshold a positive distance."""
+
+    test: str | None = None
+    threshold: float | None = Field(None, gt=0)
+    min_events: int = Field(300, ge=1)
+    alpha: float = Field(0.05, gt=0, lt=1)
+
+    @field_validator("test")
+    @classmethod
+    def _test(cls, value: str | None) -> str | None:
+        return _known_test(value)
+
+    @field_validator("threshold")
+    @classmethod
+    def _threshold(cls, value: float | None) -> float | None:
+        _finite(value, "threshold")
+        return value
+
+
+class FeatureDriftCheck(_Tested):
     """Drift of features (all or named) with the drift core; ``exact`` reads raw events.
 
     The test is PSI unless ``test``/``tests`` name others; windows (and segments) with fewer
-    than ``min_events`` events are reported but not judged.
+    than ``min_events`` events are reported but not judged (status ``no_data``). In profile
+    mode a test on raw values must be one the profiles' sketches can compute (``ks``,
+    ``wasserstein``, ``wasserstein_norm``) or a test on counts; others need ``mode: exact``.
     """
 
     type: Literal["feature_drift"]
     features: Features = "all"
-    test: str | None = None
     tests: dict[str, str] | None = None
-    threshold: float | None = None
-    min_events: int = Field(300, ge=1)
-    alpha: float = Field(0.05, gt=0, lt=1)
     correction: Literal["fdr_bh", "holm", "bonferroni", "none"] = "fdr_bh"
     mode: Literal["profile", "exact"] = "profile"
 
+    @field_validator("tests")
+    @classmethod
+    def _tests(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        for test in (value or {}).values():
+            _known_test(test)
+        return value
 
-class PredictionDriftCheck(_Check):
+    @model_validator(mode="after")
+    def _sketchable(self) -> FeatureDriftCheck:
+        if self.mode == "profile":
+            named = [self.test, *(self.tests or {}).values()]
+            for test in (t for t in named if t is not None):
+                spec = TEST_SPECS[test]
+                if spec.inputs == "samples" and not spec.from_sketch:
+                    raise ValueError(f"the test {test!r} needs the raw values: give 'mode: "
+                                     "exact', or a test profiles can compute")  # fmt: skip
+        return self
+
+
+class PredictionDriftCheck(_Tested):
     """Drift of the predicted classes or values, and of the scores."""
 
     type: Literal["prediction_drift"]
     scores: bool = True
-    test: str | None = None
-    threshold: float | None = None
-    min_events: int = Field(300, ge=1)
-    alpha: float = Field(0.05, gt=0, lt=1)
 
 
-class TargetDriftCheck(_Check):
+class TargetDriftCheck(_Tested):
     """Drift of the labels that have arrived."""
 
     type: Literal["target_drift"]
-    test: str | None = None
-    threshold: float | None = None
-    min_events: int = Field(300, ge=1)
-    alpha: float = Field(0.05, gt=0, lt=1)
 
 
 class MissingValuesCheck(_Check):
@@ -198,6 +250,16 @@ class OutOfRangeCheck(_Check):
     features: Features = "all"
     bounds: dict[str, tuple[float | None, float | None]] = {}
     max_share: float = Field(0.01, ge=0, le=1)
+
+    @field_validator("bounds")
+    @classmethod
+    def _ordered(
+        cls, bounds: dict[str, tuple[float | None, float | None]]
+    ) -> dict[str, tuple[float | None, float | None]]:
+        for feature, (low, high) in bounds.items():
+            if low is not None and high is not None and low > high:
+                raise ValueError(f"the bounds of {feature!r} are reversed: {low} > {high}")
+        return bounds
 
 
 class UnseenCategoriesCheck(_Check):
@@ -253,6 +315,20 @@ class _Scored(_Check):
     min_labels: int = Field(30, ge=1)
 
 
+#: The realized metrics of each task (``label_coverage`` is known for every task).
+TASK_METRICS: dict[str, frozenset[str]] = {
+    "binary": frozenset((*_BINARY, "label_coverage")),
+    "multiclass": frozenset((*_MULTICLASS, "label_coverage")),
+    "regression": frozenset((*_REGRESSION, "label_coverage")),
+}
+
+
+def _thresholds_named(check: Any) -> None:
+    extra = sorted(set(check.thresholds or {}) - set(check.metrics))
+    if extra:
+        raise ValueError(f"'thresholds' names metrics {extra} that 'metrics' does not list")
+
+
 class PerformanceCheck(_Scored):
     """Realized performance where labels exist; thresholds fixed or calibrated (mean ± k·std)."""
 
@@ -268,6 +344,11 @@ class PerformanceCheck(_Scored):
                 f"unknown metrics {unknown}; choose from {sorted(PERFORMANCE_METRICS)}"
             )
         return metrics
+
+    @model_validator(mode="after")
+    def _named(self) -> PerformanceCheck:
+        _thresholds_named(self)
+        return self
 
 
 class EstimatedPerformanceCheck(_Scored):
@@ -285,6 +366,11 @@ class EstimatedPerformanceCheck(_Scored):
             raise ValueError(f"unknown metrics {unknown}; choose from {sorted(ESTIMATED_METRICS)}")
         return metrics
 
+    @model_validator(mode="after")
+    def _named(self) -> EstimatedPerformanceCheck:
+        _thresholds_named(self)
+        return self
+
 
 class PerformanceDecayCheck(_Check):
     """A drop of a metric below the baseline's training or validation value."""
@@ -300,9 +386,27 @@ class PerformanceDecayCheck(_Check):
     decision_threshold: float = Field(0.5, ge=0, le=1)
     min_labels: int = Field(30, ge=1)
 
+    @field_validator("metric")
+    @classmethod
+    def _known(cls, metric: str) -> str:
+        if metric not in PERFORMANCE_METRICS - {"label_coverage"}:
+            choices = sorted(PERFORMANCE_METRICS - {"label_coverage"})
+            raise ValueError(f"unknown metric {metric!r}; choose from {choices}")
+        return metric
+
+
+#: The streaming detectors a detector check can run, by ``method``.
+DETECTORS: dict[str, type[Any]] = {
+    "adwin": ADWIN, "page_hinkley": PageHinkley, "ddm": DDM, "eddm": EDDM, "kswin": KSWIN,
+}  # fmt: skip
+
 
 class DetectorCheck(_Check):
-    """A streaming concept-drift detector over the window's per-event errors or scores."""
+    """A streaming concept-drift detector over the window's per-event errors or scores.
+
+    ``params`` are checked against the detector's signature and built once when the
+    definition is loaded, so a misspelt or out-of-range parameter fails then.
+    """
 
     type: Literal["detector"]
     method: Literal["adwin", "page_hinkley", "ddm", "eddm", "kswin"] = "adwin"
@@ -311,6 +415,23 @@ class DetectorCheck(_Check):
     positive: str | int | bool = 1
     score: str | None = None
     decision_threshold: float = Field(0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _params(self) -> DetectorCheck:
+        detector = DETECTORS[self.method]
+        accepted = {
+            name for name, p in inspect.signature(detector).parameters.items()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        }  # fmt: skip
+        unknown = sorted(set(self.params) - accepted)
+        if unknown:
+            raise ValueError(f"{self.method} has no parameter {unknown[0]!r}; its parameters "
+                             f"are {sorted(accepted)}")  # fmt: skip
+        try:
+            detector(**self.params)
+        except (TypeError, ValueError, DriftpilotError) as err:
+            raise ValueError(f"bad {self.method} params: {err}") from None
+        return self
 
 
 class ConfidenceCheck(_Check):
@@ -336,6 +457,14 @@ class KpiCheck(_Check):
         if not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", value):
             raise ValueError(f"expected 'module:function', got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> KpiCheck:
+        _finite(self.min, "min")
+        _finite(self.max, "max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"'min' ({self.min}) must not exceed 'max' ({self.max})")
+        return self
 
 
 CheckSpec = Annotated[
@@ -403,7 +532,9 @@ class Condition(_Strict):
     A leaf matches each result with the given ``check`` (name), ``kind``, ``metric``,
     ``feature``, ``segment``, a ``severity`` at least the one given, and, with ``op`` and
     ``value``, a value so compared; it holds when at least one result matches. Without
-    ``severity`` or ``op`` a leaf matches only flagged results.
+    ``severity`` or ``op`` a leaf matches only flagged results. With ``status`` (``error`` or
+    ``no_data``) a leaf matches the results of that status instead. The names a leaf gives
+    are checked against the monitor's checks when the definition is loaded.
     """
 
     all: list[Condition] | None = None
@@ -416,11 +547,13 @@ class Condition(_Strict):
     severity: Literal["warning", "critical"] | None = None
     op: Literal["<", "<=", ">", ">=", "==", "!="] | None = None
     value: float | None = None
+    status: Literal["error", "no_data"] | None = None
 
     @model_validator(mode="after")
     def _shape(self) -> Condition:
         combined = self.all is not None or self.any is not None
-        fields = ("check", "kind", "metric", "feature", "segment", "severity", "op", "value")
+        fields = ("check", "kind", "metric", "feature", "segment", "severity", "op", "value",
+                  "status")  # fmt: skip
         leaf = any(getattr(self, f) is not None for f in fields)
         if combined and leaf:
             raise ValueError("a condition is either 'all'/'any' of conditions or a leaf, not both")
@@ -430,7 +563,18 @@ class Condition(_Strict):
             raise ValueError("'op' and 'value' go together")
         if not combined and not leaf:
             raise ValueError("an empty condition; name a 'check', 'kind' or 'metric'")
+        if self.status is not None and (self.severity is not None or self.op is not None):
+            raise ValueError("'status' matches results that were not judged; it does not go "
+                             "with 'severity' or 'op'")  # fmt: skip
+        _finite(self.value, "value")
         return self
+
+    def leaves(self) -> list[Condition]:
+        """Return the leaf conditions, depth first."""
+        parts = self.all if self.all is not None else self.any
+        if parts is None:
+            return [self]
+        return [leaf for part in parts for leaf in part.leaves()]
 
 
 class AlertRuleSpec(_Strict):
@@ -488,6 +632,7 @@ class MonitorSpec(_Strict):
     max_segments: int = Field(20, ge=1)
     checks: list[CheckSpec] = Field(default_factory=_default_checks)
     slos: list[SLOSpec] = []
+    alert_on_error: bool = True
     alerts: list[AlertRuleSpec] = []
 
     @field_validator("name", "model")
@@ -521,6 +666,25 @@ class MonitorSpec(_Strict):
         if repeated:
             raise ValueError(f"alert rule names must be unique; repeated {repeated}")
         return rules
+
+    @field_validator("alerts")
+    @classmethod
+    def _rules_match(
+        cls, rules: list[AlertRuleSpec], info: pydantic.ValidationInfo
+    ) -> list[AlertRuleSpec]:
+        from driftpilot.monitor.checks import check_conditions  # the registry reads this module
+
+        if "checks" in info.data:  # else the checks failed validation already
+            check_conditions(info.data["checks"], rules,
+                             alert_on_error=info.data.get("alert_on_error", True))  # fmt: skip
+        return rules
+
+    @property
+    def rules(self) -> list[AlertRuleSpec]:
+        """The alert rules stepped on each report: the monitor's, then the built-in ones."""
+        from driftpilot.monitor.checks import CHECK_ERROR_RULE
+
+        return [*self.alerts, CHECK_ERROR_RULE] if self.alert_on_error else list(self.alerts)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the definition as JSON-ready data (durations in seconds, times in µs)."""
@@ -562,7 +726,7 @@ def parse_monitors(data: object, *, where: str = "the monitor definition",
 
 
 def load_monitors(source: str | Path, *, text: str | None = None) -> list[MonitorSpec]:
-    """Read and validate one YAML (or JSON) monitor file."""
+    """Read and validate one YAML (or JSON) monitor file (KPI functions must import)."""
     path = Path(source)
     if text is None:
         try:
@@ -572,7 +736,12 @@ def load_monitors(source: str | Path, *, text: str | None = None) -> list[Monito
                 f"Cannot read monitor file {path}: {err.strerror}."
             ) from err
     data, lines = load_yaml(text, where=str(path))
-    return parse_monitors(data, where=str(path), lines=lines)
+    specs = parse_monitors(data, where=str(path), lines=lines)
+    from driftpilot.monitor.checks import validate_monitor  # the registry reads this module
+
+    for spec in specs:
+        validate_monitor(spec, where=str(path))
+    return specs
 
 
 def _validate(item: object, where: str, lines: Lines | None,

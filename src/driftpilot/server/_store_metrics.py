@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from prometheus_client import Metric
 from prometheus_client.core import GaugeMetricFamily
 
+from driftpilot.monitor.results import STATUSES
 from driftpilot.store import MetricsRepository, MetricsSnapshot
 
 __all__ = ["AlertsFiring", "StoreCollector"]
@@ -132,38 +133,38 @@ class _Families:
         self.up = _Gauge("driftpilot_metrics_store_up", "1 if the store answered this scrape.")
         self.score = _Gauge(
             "driftpilot_feature_drift_score",
-            "Statistic of the drift test (other than PSI) in the monitor's newest window.",
+            "Statistic of the drift test (other than PSI) in the check's last judged window.",
             "model", "version", "monitor", "feature", "segment", "test",
         )  # fmt: skip
         self.psi = _Gauge(
             "driftpilot_feature_psi",
-            "Population stability index in the monitor's newest window.",
+            "Population stability index in the check's last judged window.",
             "model", "version", "monitor", "feature", "segment",
         )  # fmt: skip
         self.detected = _Gauge(
             "driftpilot_drift_detected",
-            "1 if drift was flagged in the monitor's newest window, else 0.",
+            "1 if drift was flagged in the check's last judged window, else 0.",
             "model", "monitor", "feature", "segment",
         )  # fmt: skip
         self.missing = _Gauge(
             "driftpilot_missing_ratio",
-            "Share of events missing the feature in the monitor's newest window.",
+            "Share of events missing the feature in the check's last judged window.",
             "model", "monitor", "feature",
         )  # fmt: skip
         self.quality = _Gauge(
             "driftpilot_data_quality_value",
-            "Data-quality value (other than missing values) in the monitor's newest window.",
+            "Data-quality value (other than missing values) in the check's last judged window.",
             "model", "monitor", "check", "metric", "feature",
         )  # fmt: skip
         band = ("model", "monitor", "metric")
         self.performance = _Gauge(
             "driftpilot_model_performance",
-            "Realized performance (from labels) in the monitor's newest window.",
+            "Realized performance (from labels) in the check's last judged window.",
             *band,
         )
         self.estimated = _Gauge(
             "driftpilot_estimated_performance",
-            "Performance estimated without labels in the monitor's newest window.",
+            "Performance estimated without labels in the check's last judged window.",
             *band,
         )
         self.lower = _Gauge(
@@ -178,8 +179,20 @@ class _Families:
         )
         self.severity = _Gauge(
             "driftpilot_check_severity",
-            "Worst severity of the check in the monitor's newest window: "
+            "Worst severity of the check in its last judged window: "
             "0 none, 1 warning, 2 critical.",
+            "model", "monitor", "check",
+        )  # fmt: skip
+        self.status = _Gauge(
+            "driftpilot_check_status",
+            "1 for the check's status in the monitor's newest window (ok, no_data or error), "
+            "0 for the others.",
+            "model", "monitor", "check", "status",
+        )  # fmt: skip
+        self.judged_end = _Gauge(
+            "driftpilot_check_judged_window_end_timestamp_seconds",
+            "End of the newest window the check judged (Unix time): its series' values are "
+            "that window's.",
             "model", "monitor", "check",
         )  # fmt: skip
         self.last_end = _Gauge(
@@ -193,7 +206,7 @@ class _Families:
         gauges = [
             self.up, self.score, self.psi, self.detected, self.missing, self.quality,
             self.performance, self.estimated, self.lower, self.upper, self.severity,
-            self.last_end,
+            self.last_end, self.status, self.judged_end,
         ]  # fmt: skip
         if snapshot is None:
             return gauges
@@ -203,6 +216,16 @@ class _Families:
             names[state.id] = (state.model, state.monitor, state.version)
             if state.last_window_end is not None:
                 self.last_end.values[state.model, state.monitor] = state.last_window_end / 1e6
+        for cs in snapshot.checks:
+            named = names.get(cs.monitor_id)
+            if named is None:
+                continue
+            for status in STATUSES:
+                self.status.values[named[0], named[1], cs.check, status] = float(
+                    status == cs.status
+                )
+            if cs.judged_end is not None:
+                self.judged_end.values[named[0], named[1], cs.check] = cs.judged_end / 1e6
         score, psi, detected = self.score.values, self.psi.values, self.detected.values
         missing, quality = self.missing.values, self.quality.values
         performance, estimated = self.performance.values, self.estimated.values

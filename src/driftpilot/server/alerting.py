@@ -65,10 +65,12 @@ class Alerting:
             return bool(all(r.ok for r in buses[index].publish(event)))
 
         manager = AlertManager(store.alerts, config, clock=now_us,
-                               publish=publish_all if buses else None)  # fmt: skip
+                               publish=publish_all if buses else None,
+                               max_window_age=settings.notify_max_age or None)  # fmt: skip
 
-        def on_report(spec: MonitorSpec, report: MonitorReport, summary: RunSummary) -> None:
-            manager.process(spec, report, summary.run_id)
+        def on_report(spec: MonitorSpec, report: MonitorReport, summary: RunSummary,
+                      notify: bool | None) -> None:  # fmt: skip
+            manager.process(spec, report, summary.run_id, notify=notify)
 
         runner = Runner(store.source, store.runs, on_report=on_report)
         dispatcher = Dispatcher(store.alerts, config, publish=publish_one)

@@ -12,8 +12,12 @@ What is exported (names and labels follow Prometheus' conventions: base units, `
 counters, lower_snake_case labels). A ``feature`` or ``segment`` of ``""`` means none (a
 model-wide value; all traffic), which Prometheus treats as the label being absent.
 
-From the store, read at each scrape (``StoreCollector``): the current results of each monitor's
-newest window, in two SQL queries whatever the number of series (``driftpilot.store.metrics``).
+From the store, read at each scrape (``StoreCollector``), in three SQL queries whatever the
+number of series (``driftpilot.store.metrics``): each check's *last judged* results, those of
+the newest window where the check had status ``ok``. A window of status ``no_data`` (traffic
+stopped, labels not in yet) judges nothing, so a series keeps its last value and Grafana's
+panels stay filled; ``driftpilot_check_judged_window_end_timestamp_seconds`` says how old that
+value is, and ``driftpilot_check_status`` what the newest window found.
 
 * ``driftpilot_feature_drift_score{model,version,monitor,feature,segment,test}``: the
   statistic of a drift test other than PSI (``ks``, ``chi2``, ``wasserstein``, ...).
@@ -29,6 +33,11 @@ newest window, in two SQL queries whatever the number of series (``driftpilot.st
   against in ``driftpilot_estimated_performance_lower`` and ``..._upper`` (when it has one).
 * ``driftpilot_check_severity{model,monitor,check}``: the worst severity of the check's
   results, 0 none, 1 warning, 2 critical.
+* ``driftpilot_check_status{model,monitor,check,status}``: one series per status (``ok``,
+  ``no_data``, ``error``), 1 for the check's status in its monitor's newest window and 0 for
+  the others (so ``== 1`` alerting works and a status that goes away reads 0, not absent).
+* ``driftpilot_check_judged_window_end_timestamp_seconds{model,monitor,check}``: end of the
+  newest window the check judged; its series' values are that window's.
 * ``driftpilot_monitor_last_window_end_timestamp_seconds{model,monitor}``: end of the newest
   window a monitor ran over (absent until it ran).
 * ``driftpilot_metrics_store_up``: 1 if the store answered this scrape, else 0 (and the store's

@@ -27,12 +27,16 @@ from driftpilot.monitor import (
     load_monitors,
     parse_monitors,
 )
+from driftpilot.monitor.checks import ModelFacts, validate_monitor
 from driftpilot.monitor.windows import next_fire
+from driftpilot.profile import Baseline
 from driftpilot.store import MonitorOrigin, MonitorRecord, Store, now_us
 
 __all__ = [
     "apply_files",
+    "check_against_model",
     "load_files",
+    "model_facts",
     "monitor_files",
     "pause",
     "run_scheduler",
@@ -64,13 +68,48 @@ def load_files(paths: Sequence[Path], *, bucket_seconds: int) -> list[MonitorSpe
     return specs
 
 
+def model_facts(store: Store, model: str) -> ModelFacts:
+    """Return what a monitor of ``model`` is validated against: its task and column kinds.
+
+    The kinds come from the model's declared feature schema, else from its newest baseline;
+    without either only the task is known (the kinds are then checked at run time).
+
+    Raises
+    ------
+    NotFoundError
+        There is no model named ``model``.
+    """
+    record = store.models.get_model(model)
+    task = record.task.value
+    if record.feature_schema is not None:
+        kinds = {name: f.type for name, f in record.feature_schema.features.items()}
+        return ModelFacts(task=task, kinds=kinds)
+    reference = store.source.reference(model)
+    if reference is None:
+        return ModelFacts(task=task)
+    document = reference.document
+    profile = document.profile if isinstance(document, Baseline) else document
+    kinds = {name: summary.kind for name, summary in profile.columns.items()}
+    return ModelFacts(task=task, kinds=kinds, origin=f"baseline {reference.version!r}")
+
+
+def check_against_model(store: Store, spec: MonitorSpec) -> None:
+    """Validate ``spec`` against its model (``MonitorDefinitionError`` naming the problem)."""
+    validate_monitor(spec, model_facts(store, spec.model))
+
+
 def store_specs(
     store: Store, specs: Sequence[MonitorSpec], *, origin: MonitorOrigin = "file"
 ) -> list[MonitorSpec]:
-    """Store each spec whose model exists; return the ones whose model does not exist yet."""
+    """Store each spec whose model exists; return the ones whose model does not exist yet.
+
+    Each is first validated against its model (task, column kinds), so a check that could
+    never judge is refused when it is stored.
+    """
     pending = []
     for spec in specs:
         try:
+            check_against_model(store, spec)
             store.monitors.put(spec.name, model=spec.model, definition=spec.to_dict(),
                                origin=origin)  # fmt: skip
         except NotFoundError:

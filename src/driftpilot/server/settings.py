@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     public_url: str | None = Field(
         default=None, description="The service's public URL, for report links in alerts."
     )
+    notify_max_age: float = Field(
+        default=6 * 3600,
+        ge=0,
+        description="Seconds: alerts about a window that ended longer ago are recorded but "
+        "their notifications suppressed, unless the run asks to notify (0: no limit).",
+    )
     dispatch_seconds: float = Field(
         default=2.0, ge=0, description="How often pending notifications are sent (0: never)."
     )

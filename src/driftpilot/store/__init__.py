@@ -24,6 +24,7 @@ from driftpilot.store.events import EventRepository
 from driftpilot.store.keys import KeyRepository, parse_scopes
 from driftpilot.store.labels import LabelRepository
 from driftpilot.store.metrics import (
+    CheckState,
     LatestResult,
     MetricsRepository,
     MetricsSnapshot,
@@ -60,6 +61,7 @@ __all__ = [
     "AlertRepository",
     "ApiKeyRecord",
     "BaselineRecord",
+    "CheckState",
     "ErrorInfo",
     "EventRecord",
     "EventRepository",

@@ -19,7 +19,10 @@ Decisions:
   ``current`` marks the results of the newest revision of their window. A missing feature or
   segment is stored as ``''`` (not NULL), so it is compared and indexed like any other value.
   ``dp_monitor_leases`` holds the lease that makes a (monitor, window) run once across
-  replicas. All four go when their monitor (or its model) is deleted.
+  replicas. ``dp_check_states`` keeps, per check of a monitor, its status in its newest
+  window and the end of its newest judged window (status ``ok``), so ``/metrics`` exports
+  the last judged value of every series without scanning the results' history. All five go
+  when their monitor (or its model) is deleted.
 * Every schema change is an Alembic migration under ``migrations/versions``; a test checks
   that the migrations produce exactly these tables.
 """
@@ -34,6 +37,7 @@ __all__ = [
     "api_keys",
     "baselines",
     "check_results",
+    "check_states",
     "events",
     "labels",
     "metadata",
@@ -264,6 +268,22 @@ check_results = sa.Table(
     sa.Index(
         "ix_dp_check_results_series", "model_id", "metric", "feature", "segment", "window_start"
     ),
+)
+
+check_states = sa.Table(
+    "dp_check_states",
+    metadata,
+    sa.Column(
+        "monitor_id",
+        sa.Integer,
+        sa.ForeignKey("dp_monitors.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("check", sa.String(200), primary_key=True),
+    sa.Column("window_end", sa.BigInteger, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),
+    sa.Column("judged_end", sa.BigInteger, nullable=True),
 )
 
 monitor_leases = sa.Table(

@@ -1,15 +1,19 @@
 """Read-only queries behind the service's Prometheus metrics (``driftpilot.server.metrics``).
 
-A scrape asks for one :class:`MetricsSnapshot`: two queries in one read transaction, whatever
-the number of series (one more per 500 monitors). Decisions:
+A scrape asks for one :class:`MetricsSnapshot`: three queries in one read transaction,
+whatever the number of series (one more per 500 judged windows). Decisions:
 
 * The newest window of a monitor is the one with the largest ``window_end`` among its runs,
   found by a correlated ``MAX`` that both databases answer with one seek in the
-  ``(monitor_id, window_end)`` index of ``dp_monitor_runs``. The second query reads the
-  results of the runs ``(monitor_id = m AND window_end = e) OR ...`` for those windows: index
-  seeks for the runs, then the ``run_id`` index of ``dp_check_results``, so a scrape costs
-  the same after a year of windows (a join on the ``MAX`` made SQLite scan every run).
-  ``current`` keeps the results of each window's newest revision.
+  ``(monitor_id, window_end)`` index of ``dp_monitor_runs``.
+* Values are each check's *last judged* ones: the results of the newest window where the
+  check had status ``ok`` (``dp_check_states.judged_end``), so a series keeps its value, with
+  that window's end, when traffic stops or labels are late (a window of status ``no_data``
+  judges nothing). Each check's status in its monitor's newest window comes from the same
+  table. The results query reads the runs ``(monitor_id = m AND window_end = e) OR ...`` of
+  those windows: index seeks for the runs, then the ``run_id`` index of
+  ``dp_check_results``, so a scrape costs the same after a year of windows. ``current`` keeps
+  the results of each window's newest revision.
 * Results carry their monitor's id, not its and its model's names (narrower rows, no joins).
 * A model's version is its newest by ``created_at`` (ties: the later row), or ``''`` when it
   has none. Monitor results do not say which version served the window's traffic, so the
@@ -31,11 +35,11 @@ import sqlalchemy as sa
 from driftpilot.store import _tables as t
 from driftpilot.store._engine import read
 
-__all__ = ["LatestResult", "MetricsRepository", "MetricsSnapshot", "MonitorState"]
+__all__ = ["CheckState", "LatestResult", "MetricsRepository", "MetricsSnapshot", "MonitorState"]
 
 
 class LatestResult(NamedTuple):
-    """One current result of a monitor's newest window (``''``: no feature, no segment).
+    """One current result of a check's last judged window (``''``: no feature, no segment).
 
     ``monitor_id`` is the :class:`MonitorState` ``id`` of its monitor.
     """
@@ -50,6 +54,19 @@ class LatestResult(NamedTuple):
     lower: float | None
     upper: float | None
     severity: str
+
+
+class CheckState(NamedTuple):
+    """A check's status in its newest window, and the end of its newest judged window.
+
+    Times in microseconds; ``judged_end`` is ``None`` until the check first judged a window.
+    """
+
+    monitor_id: int
+    check: str
+    window_end: int
+    status: str
+    judged_end: int | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,10 +85,11 @@ class MonitorState:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MetricsSnapshot:
-    """Every monitor, and the current results of each monitor's newest window."""
+    """Every monitor, its checks' states, and each check's last judged results."""
 
     monitors: Sequence[MonitorState]
     results: Sequence[LatestResult]
+    checks: Sequence[CheckState] = ()
 
 
 class MetricsRepository:
@@ -81,8 +99,8 @@ class MetricsRepository:
         self._engine = engine
 
     def snapshot(self) -> MetricsSnapshot:
-        """Return the monitors and their newest windows' current results, in one transaction."""
-        r, c = t.monitor_runs, t.check_results
+        """Return the monitors, their checks' states and last judged results, in one read."""
+        r, c, st = t.monitor_runs, t.check_results, t.check_states
         with read(self._engine) as connection:
             monitors = [
                 MonitorState(
@@ -94,21 +112,21 @@ class MetricsRepository:
                 )
                 for row in connection.execute(_MONITORS)
             ]
-            ran = [m.id for m in monitors if m.last_window_end is not None]
+            checks = [CheckState._make(row) for row in connection.execute(
+                sa.select(st.c.monitor_id, st.c.check, st.c.window_end, st.c.status,
+                          st.c.judged_end))]  # fmt: skip
+            judged = {(s.monitor_id, s.check): s.judged_end for s in checks}
+            windows = sorted({(m, e) for (m, _), e in judged.items() if e is not None})
             results: list[LatestResult] = []
-            newer = r.alias("newer")
-            newest_end = (
-                sa.select(sa.func.max(newer.c.window_end))
-                .where(newer.c.monitor_id == r.c.monitor_id)
-                .scalar_subquery()
-            )
-            for i in range(0, len(ran), _CHUNK):
-                runs = sa.select(r.c.id).where(
-                    r.c.monitor_id.in_(ran[i : i + _CHUNK]), r.c.window_end == newest_end
-                )
+            for i in range(0, len(windows), _CHUNK):
+                pairs = windows[i : i + _CHUNK]  # row values: no deep OR chain (SQLite: 1,000)
+                runs = sa.select(r.c.id).where(sa.tuple_(r.c.monitor_id, r.c.window_end).in_(pairs))
                 query = _RESULTS.where(c.c.run_id.in_(runs), c.c.current.is_(True))
-                results.extend(map(LatestResult._make, connection.execute(query)))
-        return MetricsSnapshot(monitors=monitors, results=results)
+                for row in connection.execute(query):
+                    # a window judged for one check may be older news for another
+                    if judged.get((row.monitor_id, row.check)) == row.window_end:
+                        results.append(LatestResult._make(row[:-1]))
+        return MetricsSnapshot(monitors=monitors, results=results, checks=checks)
 
 
 def _queries() -> tuple[sa.Select[Any], sa.Select[Any]]:
@@ -133,7 +151,7 @@ def _queries() -> tuple[sa.Select[Any], sa.Select[Any]]:
     ).select_from(mon.join(mo, mo.c.id == mon.c.model_id))  # fmt: skip
     results = sa.select(
         c.c.monitor_id, c.c.check, c.c.kind, c.c.metric, c.c.feature, c.c.segment, c.c.value,
-        c.c.lower, c.c.upper, c.c.severity,
+        c.c.lower, c.c.upper, c.c.severity, c.c.window_end,
     )  # fmt: skip
     return monitors, results
 

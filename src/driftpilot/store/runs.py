@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from driftpilot.errors import ConflictError, InvalidParameterError, NotFoundError
 from driftpilot.monitor import MonitorReport, RunSummary, SeriesPoint
+from driftpilot.monitor.results import Status, check_status
 from driftpilot.store import _tables as t
 from driftpilot.store._batch import dump_json
 from driftpilot.store._engine import read, write
@@ -215,6 +216,8 @@ class RunRepository:
                 connection.execute(
                     c.update().where(c.c.run_id.in_(older), c.c.current).values(current=False)
                 )
+            if current:
+                _track_states(connection, found.id, report)
         return RunSummary(
             run_id=run_id, monitor=report.monitor, model=report.model,
             window_start=report.window_start, window_end=report.window_end,
@@ -374,6 +377,46 @@ def _newest() -> sa.ColumnElement[bool]:
 
 def _summary(row: Any, monitor: str, model: str) -> RunSummary:
     return RunSummary(**row._mapping, monitor=monitor, model=model)
+
+
+def _track_states(connection: sa.Connection, monitor_id: int, report: MonitorReport) -> None:
+    """Move each check's newest status and newest judged window (``dp_check_states``).
+
+    Runs inside ``record``'s transaction, under its lock of the monitor's row, so two
+    replicas never interleave their reads and writes of one monitor's states.
+    """
+    st = t.check_states
+    statuses: dict[str, list[Status]] = {}
+    for result in report.results:
+        statuses.setdefault(result.check, []).append(result.status)
+    known = {
+        row.check: row
+        for row in connection.execute(
+            sa.select(st.c.check, st.c.window_end, st.c.judged_end).where(
+                st.c.monitor_id == monitor_id
+            )
+        )
+    }
+    end = report.window_end
+    for check, found in statuses.items():
+        status = check_status(found)
+        judged = end if status == "ok" else None
+        row = known.get(check)
+        if row is None:
+            connection.execute(st.insert().values(monitor_id=monitor_id, check=check,
+                                                  window_end=end, status=status,
+                                                  judged_end=judged))  # fmt: skip
+            continue
+        changes: dict[str, Any] = {}
+        if end >= row.window_end:
+            changes.update(window_end=end, status=status)
+        if judged is not None and (row.judged_end is None or judged > row.judged_end):
+            changes["judged_end"] = judged
+        if changes:
+            connection.execute(
+                st.update().where(st.c.monitor_id == monitor_id, st.c.check == check)
+                .values(**changes)
+            )  # fmt: skip
 
 
 def _result_row(

@@ -3,7 +3,9 @@
 A definition is PUT as JSON (the same fields as one monitor of a YAML file) or as YAML text
 (``Content-Type: application/yaml``); it is validated like a file, and a problem is a 422
 naming the field. ``POST .../run`` evaluates the due windows now (or the window complete at
-``at``); ``POST .../backfill`` evaluates every window of a span, at most 2,000 per call.
+``at``, which must not be in the future: a window that has not ended has no verdict yet);
+``POST .../backfill`` evaluates every window of a span, at most 2,000 per call, recording the
+alerts it raises without notifying unless ``notify=true``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime
 
 from driftpilot.errors import InvalidParameterError, RequestFormatError
@@ -29,7 +32,7 @@ from driftpilot.monitor import (
 from driftpilot.monitor._yaml import load_yaml
 from driftpilot.monitor.windows import window_at
 from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, require
-from driftpilot.server.monitoring import spec_of
+from driftpilot.server.monitoring import check_against_model, spec_of
 from driftpilot.server.routers._common import ERRORS, to_datetime, to_micros
 from driftpilot.server.schemas.monitors import (
     MonitorList,
@@ -51,6 +54,10 @@ router = APIRouter(route_class=KeyFirstRoute, tags=["monitors"], responses=ERROR
 _read = [require(Scope.READ)]
 _admin = [require(Scope.ADMIN)]
 MAX_BACKFILL_WINDOWS = 2000
+BACKFILL_NOTE = (
+    "Alerts were recorded without notifying anyone: their notifications are stored as "
+    "'suppressed' (reason 'backfill'). Pass notify=true to send them."
+)
 
 At = Annotated[AwareDatetime | None, Query(description="Evaluate as of this time (default now).")]
 Start = Annotated[AwareDatetime | None, Query(description="Inclusive, ISO-8601 with timezone.")]
@@ -131,11 +138,14 @@ async def put_monitor(
             f"The body must define exactly one monitor named {name!r} (the path's name)."
         )
     check_alignment(spec[0], settings.bucket_seconds)
-    record = await run_in_threadpool(
-        lambda: store.monitors.put(
+
+    def put() -> MonitorRecord:
+        check_against_model(store, spec[0])
+        return store.monitors.put(
             name, model=spec[0].model, definition=spec[0].to_dict(), origin="api"
         )
-    )
+
+    record = await run_in_threadpool(put)
     return _monitor(record)
 
 
@@ -162,8 +172,15 @@ async def run_monitor(
     """
     spec = await _spec(store, name)
     runner = _runner(request)
-    moment = to_micros(at) if at is not None else now_us()
+    now = now_us()
+    moment = to_micros(at) if at is not None else now
     assert moment is not None
+    if moment > now:
+        raise RequestValidationError([{
+            "loc": ("query", "at"), "type": "value_error",
+            "msg": f"'at' ({at}) is in the future: a window that has not ended cannot be "
+                   "judged yet; give a time up to now",
+        }])  # fmt: skip
     if force:
         window = window_at(spec, moment)
         outcomes = [await run_in_threadpool(lambda: runner.run_window(spec, window, force=True))]
@@ -176,8 +193,14 @@ async def run_monitor(
 async def backfill_monitor(
     name: str, store: StoreDep, request: Request, start: AwareDatetime, end: AwareDatetime,
     force: Annotated[bool, Query(description="Re-evaluate windows that ran.")] = False,
+    notify: Annotated[bool, Query(description="Send the notifications of the alerts the "
+                                  "backfill raises or resolves (default: record them as "
+                                  "suppressed).")] = False,
 ) -> RunOutcomes:  # fmt: skip
-    """Evaluate every window inside ``[start, end)`` (at most 2,000)."""
+    """Evaluate every window inside ``[start, end)`` (at most 2,000).
+
+    Alerts are recorded; their notifications are sent only with ``notify=true``.
+    """
     spec = await _spec(store, name)
     low, high = to_micros(start), to_micros(end)
     assert low is not None
@@ -189,8 +212,11 @@ async def backfill_monitor(
             f"{MAX_BACKFILL_WINDOWS:,}. Split it, or use 'driftpilot monitor backfill'."
         )
     runner = _runner(request)
-    outcomes = await run_in_threadpool(lambda: runner.backfill(spec, low, high, force=force))
-    return RunOutcomes(items=[_outcome(o) for o in outcomes])
+    outcomes = await run_in_threadpool(
+        lambda: runner.backfill(spec, low, high, force=force, notify=notify)
+    )
+    note = None if notify else BACKFILL_NOTE
+    return RunOutcomes(items=[_outcome(o) for o in outcomes], notify=notify, note=note)
 
 
 @router.get("/monitors/{name}/runs", response_model=RunList, dependencies=_read)

@@ -73,9 +73,15 @@ class RunOutcomeOut(BaseModel):
 
 
 class RunOutcomes(BaseModel):
-    """Outcomes of a run or backfill request."""
+    """Outcomes of a run or backfill request.
+
+    ``notify`` (backfills): whether the alerts it raised or resolved were notified; when not,
+    ``note`` says so (their notifications are kept as ``suppressed``).
+    """
 
     items: list[RunOutcomeOut]
+    notify: bool | None = None
+    note: str | None = None
 
 
 class SeriesPointOut(BaseModel):
