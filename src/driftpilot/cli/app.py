@@ -300,8 +300,8 @@ def demo(
 
 
 def main() -> None:
-    """Entry point of the ``driftpilot`` script."""
-    app()
+    """Entry point of the ``driftpilot`` script (and of ``python -m driftpilot``)."""
+    app(prog_name="driftpilot")
 
 
 # The service's commands (serve, db, keys) live in their own module and register on `app`.
