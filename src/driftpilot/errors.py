@@ -18,12 +18,15 @@ specialises, so ``except ValueError`` keeps working for callers that do not know
     ├── ConflictError (ValueError)             a resource that already exists
     ├── NotFoundError (LookupError)            a model, version, key or baseline that does not
     │                                          exist
+    ├── MissingDependencyError (ImportError)   an optional extra that is not installed; the
+    │                                          message names the extra to install
     └── AuthError (PermissionError)            a missing, unknown or revoked API key
         └── ForbiddenError                     a valid API key without the scope a route needs
 
 The service maps each ``code`` to one HTTP status (``driftpilot.server``): 404 for
 ``not_found``, 409 for ``conflict``, 401 for ``unauthorized``, 403 for ``forbidden``, 413 for
-``payload_too_large``, 400 for ``malformed_request`` and 422 for every other error.
+``payload_too_large``, 400 for ``malformed_request`` and 422 for every other error. The CLI
+prints any of them as one line and exits with code 2 (a missing extra included).
 
 Messages name the parameter, the constraint and the value received, with a hint where one
 helps: "The 'bins' parameter of psi must be an integer >= 1. Got 0 instead."
@@ -39,6 +42,7 @@ __all__ = [
     "IncompatibleProfilesError",
     "InsufficientDataError",
     "InvalidParameterError",
+    "MissingDependencyError",
     "MonitorDefinitionError",
     "NotFittedError",
     "NotFoundError",
@@ -127,6 +131,27 @@ class NotFoundError(DriftpilotError, LookupError):
     """A model, model version, baseline or API key does not exist."""
 
     code = "not_found"
+
+
+class MissingDependencyError(DriftpilotError, ImportError):
+    """An optional dependency is not installed; the message names the extra that installs it.
+
+    Parameters
+    ----------
+    message
+        What needed the dependency and how to install it.
+    extra
+        The name of the extra (``brokers``, ``postgres``, ``pandas``, ``polars``).
+    module
+        The module that could not be imported.
+    """
+
+    code = "missing_dependency"
+
+    def __init__(self, message: str, *, extra: str, module: str) -> None:
+        super().__init__(message, name=module)
+        self.extra = extra
+        self.module = module
 
 
 class AuthError(DriftpilotError, PermissionError):

@@ -46,3 +46,63 @@ def test_demo_without_the_service(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "driftpilot serve" not in done.stdout
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (read from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_sigterm_stops_the_kept_service(tmp_path: Path) -> None:
+    import re
+    import signal
+
+    import httpx
+
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "driftpilot", "demo", "--out", str(tmp_path), "--rows", "2000",
+         "--keep-serving"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    assert demo.stdout is not None
+    lines = []
+    try:
+        for line in demo.stdout:
+            lines.append(line)
+            if "The service keeps running" in line:
+                break
+        text = "".join(lines)
+        assert "The service keeps running" in text, text
+        assert "export DRIFTPILOT_API_KEY=dp_" in text  # the variable the SDK reads
+        url = re.search(r"Started driftpilot serve at (http://127\.0\.0\.1:\d+)", text)
+        assert url is not None, text
+        assert httpx.get(f"{url[1]}/readyz", timeout=5).status_code == 200
+        servers = [p for p in _children(demo.pid)
+                   if "serve" in Path(f"/proc/{p}/cmdline").read_text()]  # fmt: skip
+        assert len(servers) == 1
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=60) == 128 + signal.SIGTERM
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
+        demo.stdout.close()
+    assert not _alive(servers[0])
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"{url[1]}/readyz", timeout=2)

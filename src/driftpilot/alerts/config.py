@@ -97,6 +97,11 @@ def load_alerting(path: Path) -> AlertingConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise InvalidParameterError(f"Cannot read alerting file {path}: {err.strerror}.") from None
+    except UnicodeDecodeError as err:
+        raise InvalidParameterError(
+            f"Cannot read alerting file {path}: it is not UTF-8 text "
+            f"(byte 0x{err.object[err.start]:02x} at offset {err.start})."
+        ) from None
     data, lines = load_yaml(text, where=str(path))
     try:
         return AlertingConfig.model_validate(data or {}).check()

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
+from driftpilot.cli._output import Column, FormatOption, Listing, ListingFormat
 from driftpilot.cli.app import _user_errors, app, stdout
 from driftpilot.cli.service import DataDir, Db, _settings, _store
 from driftpilot.errors import InvalidParameterError
@@ -31,6 +32,16 @@ def _iso(us: int | None) -> str:
     return "" if us is None else datetime.fromtimestamp(us / 1e6, tz=UTC).strftime("%m-%d %H:%M")
 
 
+def _full(us: int | None) -> str | None:
+    """ISO-8601 in UTC, for JSON listings."""
+    return None if us is None else datetime.fromtimestamp(us / 1e6, tz=UTC).isoformat()
+
+
+def _short(iso: str | None) -> str:
+    """``MM-DD HH:MM`` of an ISO time, for tables."""
+    return "" if iso is None else iso[5:16].replace("T", " ")
+
+
 @alerts_app.command("list")
 @_user_errors
 def list_alerts(
@@ -38,23 +49,32 @@ def list_alerts(
                                               "resolved.")] = "open",
     model: Annotated[str | None, typer.Option(help="Only this model.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
-    db: Db = None, data_dir: DataDir = None,
+    db: Db = None, data_dir: DataDir = None, output_format: FormatOption = ListingFormat.table,
 ) -> None:  # fmt: skip
     """List alerts, newest change first."""
-    table = Table(title="Alerts", title_justify="left")
-    for column in ("id", "tier", "state", "model", "rule", "group", "findings", "since",
-                   "last window"):  # fmt: skip
-        table.add_column(column)
+    listing = Listing("Alerts", [
+        Column("id", justify="right"), Column("tier", show=_tier), "state", "model", "rule",
+        Column("group", show=lambda g: escape(",".join(f"{k}={v}" for k, v in g.items()))),
+        Column("findings", show=_names), Column("since", show=_short),
+        Column("last_window_end", "last window", show=_short),
+    ])  # fmt: skip
     with _store(db, data_dir) as store:
         found = store.alerts.list_alerts(state=state, model=model, limit=limit)
     for a in found:
-        names = sorted({f.feature or f.metric for f in a.findings})
-        text = ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
-        group = ",".join(f"{k}={v}" for k, v in a.group.items())
-        table.add_row(str(a.id), f"[{_COLOURS.get(a.tier, '')}]{a.tier}[/]", a.state, a.model,
-                      a.rule, group, text, _iso(a.fired_at or a.created_at),
-                      _iso(a.last_window_end))  # fmt: skip
-    stdout.print(table)
+        listing.add(id=a.id, tier=a.tier, state=a.state, model=a.model, rule=a.rule,
+                    group=dict(a.group),
+                    findings=sorted({f.feature or f.metric for f in a.findings}),
+                    since=_full(a.fired_at or a.created_at),
+                    last_window_end=_full(a.last_window_end))  # fmt: skip
+    listing.emit(output_format)
+
+
+def _tier(tier: str) -> str:
+    return f"[{_COLOURS.get(tier, '')}]{tier}[/]"
+
+
+def _names(names: list[str]) -> str:
+    return escape(", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else ""))
 
 
 @alerts_app.command("show")
@@ -117,16 +137,20 @@ def silence(
 
 @alerts_app.command("silences")
 @_user_errors
-def silences(db: Db = None, data_dir: DataDir = None) -> None:
+def silences(db: Db = None, data_dir: DataDir = None,
+             output_format: FormatOption = ListingFormat.table) -> None:  # fmt: skip
     """List silences."""
-    table = Table(title="Silences", title_justify="left")
-    for column in ("id", "matchers", "from", "until", "by", "comment"):
-        table.add_column(column)
+    listing = Listing("Silences", [
+        Column("id", justify="right"), Column("matchers", show=lambda m: escape(json.dumps(m))),
+        Column("starts_at", "from", show=_short), Column("ends_at", "until", show=_short),
+        Column("created_by", "by"), "comment",
+    ])  # fmt: skip
     with _store(db, data_dir) as store:
         for s in store.alerts.silences():
-            table.add_row(str(s.id), json.dumps(dict(s.matchers)), _iso(s.starts_at),
-                          _iso(s.ends_at), s.created_by or "", s.comment or "")  # fmt: skip
-    stdout.print(table)
+            listing.add(id=s.id, matchers=dict(s.matchers), starts_at=_full(s.starts_at),
+                        ends_at=_full(s.ends_at), created_by=s.created_by,
+                        comment=s.comment)  # fmt: skip
+    listing.emit(output_format)
 
 
 @alerts_app.command("unsilence")
@@ -144,17 +168,19 @@ def notifications(
     status: Annotated[str | None, typer.Option(help="pending, sent, failed (dead letters), "
                                                "suppressed.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
-    db: Db = None, data_dir: DataDir = None,
+    db: Db = None, data_dir: DataDir = None, output_format: FormatOption = ListingFormat.table,
 ) -> None:  # fmt: skip
     """List notifications, newest first."""
-    table = Table(title="Notifications", title_justify="left")
-    for column in ("id", "kind", "channel", "status", "attempts", "title", "error"):
-        table.add_column(column)
+    listing = Listing("Notifications", [
+        Column("id", justify="right"), "kind", "channel", "status",
+        Column("attempts", justify="right"), "title", Column("last_error", "error"),
+    ])  # fmt: skip
     with _store(db, data_dir) as store:
         for n in store.alerts.notifications(status=status, limit=limit):
-            table.add_row(str(n.id), n.kind, n.channel, n.status, str(n.attempts),
-                          str(n.payload.get("title", "")), n.last_error or "")  # fmt: skip
-    stdout.print(table)
+            listing.add(id=n.id, kind=n.kind, channel=n.channel, status=n.status,
+                        attempts=n.attempts, title=n.payload.get("title"),
+                        last_error=n.last_error)  # fmt: skip
+    listing.emit(output_format)
 
 
 @alerts_app.command("dispatch")

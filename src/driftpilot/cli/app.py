@@ -11,8 +11,19 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.markup import escape
 
+from driftpilot._columns import parse_column_type
+from driftpilot.cli import _output
+from driftpilot.cli._misfits import unfit_tests, with_findings, without_columns
+from driftpilot.cli._output import (
+    Column,
+    FormatOption,
+    Listing,
+    ListingFormat,
+    info_console,
+    print_wide,
+)
 from driftpilot.cli._readers import read_input
 from driftpilot.drift import compare as compare_data
 from driftpilot.errors import DriftpilotError, InvalidParameterError
@@ -22,16 +33,37 @@ from driftpilot.profile import baseline as make_baseline
 __all__ = ["app", "main"]
 
 EXIT_OK, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
+#: The consoles every command module prints on (defined in ``cli._output``).
+stdout, stderr = _output.stdout, _output.stderr
 
 app = typer.Typer(
     name="driftpilot",
     help="Profile data, detect drift, and keep models healthy in production.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
-stdout = Console()
-stderr = Console(stderr=True)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from driftpilot import __version__
+
+        sys.stdout.write(f"driftpilot {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Profile data, detect drift, and keep models healthy in production."""
+
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,7 +76,7 @@ def _user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (DriftpilotError, OSError) as err:
-            stderr.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+            stderr.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_USAGE) from None
 
     return wrapper  # type: ignore[return-value]
@@ -70,6 +102,13 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return pairs
 
 
+def _kinds(values: list[str] | None) -> dict[str, str]:
+    kinds = _pairs(values, "--schema")
+    for column, kind in kinds.items():
+        parse_column_type(kind, column=column)
+    return kinds
+
+
 def _thresholds(values: list[str] | None) -> dict[str, float]:
     parsed: dict[str, float] = {}
     for column, value in _pairs(values, "--threshold").items():
@@ -93,6 +132,7 @@ def profile(
     model_name: Annotated[str | None, typer.Option(help="Model name to record.")] = None,
     model_version: Annotated[str | None, typer.Option(help="Model version to record.")] = None,
     bins: Annotated[int, typer.Option(help="Quantile bins per numeric column.")] = 10,
+    output_format: FormatOption = ListingFormat.table,
 ) -> None:
     """Profile DATA into a baseline file that `compare` accepts as its reference."""
     table = read_input(data, console=stderr)
@@ -108,23 +148,30 @@ def profile(
             config=ProfileConfig(bins=bins),
         )
     result.save(output)
-    stdout.print(_profile_table(result.profile))
-    stdout.print(f"Saved the baseline of {result.profile.n_rows:,} rows to [bold]{output}[/]")
+    _profile_listing(result.profile).emit(output_format)
+    info_console(output_format).print(
+        f"Saved the baseline of {result.profile.n_rows:,} rows to [bold]{escape(str(output))}[/]"
+    )
 
 
-def _profile_table(summary: Profile) -> Table:
-    table = Table(title="Profile", title_justify="left")
-    for header in ("column", "type", "rows", "missing", "summary"):
-        table.add_column(header, justify="right" if header in ("rows", "missing") else "left")
+def _count(value: int) -> str:
+    return f"{value:,}"
+
+
+def _profile_listing(summary: Profile) -> Listing:
+    listing = Listing("Profile", [
+        Column("column"), Column("type"), Column("rows", justify="right", show=_count),
+        Column("missing", justify="right", show=_count), Column("summary"),
+    ])  # fmt: skip
     for name, column in summary.columns.items():
-        table.add_row(
-            name,
-            str(column.kind),
-            f"{column.n:,}",
-            f"{column.n - _valid(column):,}",
-            _describe(column),
+        listing.add(
+            column=name,
+            type=str(column.kind),
+            rows=column.n,
+            missing=column.n - _valid(column),
+            summary=_describe(column),
         )
-    return table
+    return listing
 
 
 def _valid(column: Any) -> int:
@@ -158,6 +205,14 @@ def compare(
     threshold: Annotated[
         list[str] | None, typer.Option("--threshold", help="COLUMN=VALUE, repeatable.")
     ] = None,
+    schema: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--schema",
+            help="COLUMN=KIND (numeric, categorical, boolean, datetime, text), repeatable: "
+            "overrides the inferred kind.",
+        ),
+    ] = None,
     bins: Annotated[int, typer.Option(help="Quantile bins per numeric column.")] = 10,
     correction: Annotated[str, typer.Option(help="fdr_bh, holm, bonferroni or none.")] = "fdr_bh",
     multivariate: Annotated[
@@ -171,27 +226,33 @@ def compare(
     """Compare CURRENT with REFERENCE and report drift per column."""
     tests = _pairs(test, "--test")
     thresholds = _thresholds(threshold)
+    kinds = _kinds(schema)
     ref = read_input(reference, console=stderr)
     cur = read_input(current, console=stderr)
+    misfits = unfit_tests(ref, tests, kinds)
+    ref, cur = without_columns(ref, misfits), without_columns(cur, misfits)
     with stderr.status("comparing"):
         report = compare_data(
             ref,
             cur,
-            tests=tests,
+            tests={c: t for c, t in tests.items() if c not in misfits},
             thresholds=thresholds,
+            schema=kinds or None,
             bins=bins,
             correction=None if correction.lower() == "none" else correction,
             multivariate=_multivariate(multivariate),
         )
+    report = with_findings(report, misfits)
     if output_format is OutputFormat.json:
         _emit(report.to_json(), output)
     elif output_format is OutputFormat.html:
         _emit(report.to_html(), output)
     else:
         if output is not None:
-            Console(file=output.open("w", encoding="utf-8"), width=120).print(report)
+            with output.open("w", encoding="utf-8") as handle:
+                print_wide(report, Console(file=handle, width=120))
         else:
-            stdout.print(report)
+            print_wide(report)
     if output is not None:
         stderr.print(f"Wrote the {output_format.value} report to [bold]{output}[/]")
     if fail_on_drift and report.dataset_drift:
@@ -239,8 +300,8 @@ def demo(
 
 
 def main() -> None:
-    """Entry point of the ``driftpilot`` script."""
-    app()
+    """Entry point of the ``driftpilot`` script (and of ``python -m driftpilot``)."""
+    app(prog_name="driftpilot")
 
 
 # The service's commands (serve, db, keys) live in their own module and register on `app`.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -136,6 +137,7 @@ def run_service_demo(
 
     receiver = Receiver()
     alerting = write_alerting(data_dir, receiver.url)
+    previous = signal.signal(signal.SIGTERM, _terminated)  # so `finally` stops the server
     server = subprocess.Popen(
         _driftpilot("serve", "--port", str(port), "--data-dir", str(data_dir),
                     "--log-level", "warning", "--alerting", str(alerting),
@@ -221,13 +223,13 @@ def run_service_demo(
             "own key and port"
         )
         console.print(f"\nLook at it yourself ({where}):", **plain)
-        console.print(f"   export DRIFTPILOT_KEY={key}", **plain)
-        auth = 'curl -H "Authorization: Bearer $DRIFTPILOT_KEY"'
+        console.print(f"   export DRIFTPILOT_API_KEY={key}", **plain)
+        auth = 'curl -H "Authorization: Bearer $DRIFTPILOT_API_KEY"'
         console.print(f"   {auth} '{url}/v1/models/{MODEL}/events?limit=3'", **plain)
         console.print(f"   {auth} '{url}/v1/models/{MODEL}/export?format=jsonl' | head", **plain)
         console.print(f"   {url}/docs shows the API", **plain)
         if keep_serving:
-            console.print("\nThe service keeps running; press Ctrl-C to stop it.")
+            console.print("\nThe service keeps running; press Ctrl-C (or send SIGTERM) to stop it.")
             with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the user stops it
                 server.wait()
     finally:
@@ -238,3 +240,10 @@ def run_service_demo(
             server.wait(timeout=30)
         receiver.close()
         log.close()
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM: leave through the ``finally`` that stops the server child (exit 128 + 15)."""
+    del frame
+    raise SystemExit(128 + signum)

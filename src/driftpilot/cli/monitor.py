@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,8 +28,8 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
+from driftpilot.cli._output import Column, FormatOption, Listing, ListingFormat, info_console
 from driftpilot.cli.app import _user_errors, app, stdout
 from driftpilot.cli.service import DataDir, Db, _settings, _store
 from driftpilot.errors import InvalidParameterError
@@ -59,7 +61,7 @@ _COLOURS = {"none": "green", "warning": "yellow", "critical": "bold red"}
 
 
 @contextlib.contextmanager
-def _alerting(settings: Settings, store: Store) -> Iterator[Runner]:
+def _alerting(settings: Settings, store: Store, console: Console | None = None) -> Iterator[Runner]:
     """Yield the runner with the alert rules attached; send the notifications at the end."""
     from driftpilot.server.alerting import Alerting
 
@@ -68,14 +70,14 @@ def _alerting(settings: Settings, store: Store) -> Iterator[Runner]:
         yield parts.runner
         counts = parts.dispatcher.dispatch(limit=100_000)
         if counts:
-            stdout.print(
+            (console or stdout).print(
                 "notifications: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
             )
     finally:
         parts.close()
 
 
-def _push(gateway: str, store: Store) -> None:
+def _push(gateway: str, store: Store, console: Console | None = None) -> None:
     """Push the store's monitor series to a Pushgateway (batch mode); one line on failure."""
     from driftpilot.server.metrics import push_metrics, store_registry
 
@@ -85,7 +87,7 @@ def _push(gateway: str, store: Store) -> None:
         )
     except ConnectionError as err:
         raise InvalidParameterError(f"--pushgateway: {err}") from None
-    stdout.print(f"pushed the monitor series to {gateway}")
+    (console or stdout).print(f"pushed the monitor series to {gateway}")
 
 
 def _time(value: str | None, option: str) -> int | None:
@@ -119,26 +121,42 @@ def _specs(store: Store, files: list[Path] | None, model: str | None,
     return found
 
 
-def _outcomes_table(outcomes: list[RunOutcome], *, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("monitor", "window", "status", "rev", "events", "labels", "findings"):
-        table.add_column(
-            column, justify="right" if column in ("rev", "events", "labels") else "left"
-        )
+def _count(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
+
+
+def _severity(value: str | None) -> str:
+    return "" if value is None else f"[{_COLOURS.get(value, '')}]{value}[/]"
+
+
+def _findings(names: list[str] | None) -> str:
+    if names is None:
+        return ""
+    text = ", ".join(names[:6]) + (f" (+{len(names) - 6})" if len(names) > 6 else "")
+    return escape(text or "ok")
+
+
+def _outcomes_listing(outcomes: list[RunOutcome], *, title: str) -> Listing:
+    listing = Listing(title, [
+        Column("monitor"), Column("window"), Column("status"),
+        Column("revision", "rev", justify="right"),
+        Column("events", justify="right", show=_count),
+        Column("labels", justify="right", show=_count),
+        Column("severity", show=_severity), Column("findings", show=_findings),
+    ])  # fmt: skip
     for o in outcomes:
         report = o.report
         if report is None:
-            table.add_row(o.monitor, o.window.iso(), o.status, "", "", "", "")
+            listing.add(monitor=o.monitor, window=o.window.iso(), status=o.status,
+                        revision=None, events=None, labels=None, severity=None,
+                        findings=None)  # fmt: skip
             continue
-        flagged = report.flagged
         names = sorted({f"{r.check}:{r.feature or r.metric}" + (f"[{r.segment}]" if r.segment
-                        else "") for r in flagged})  # fmt: skip
-        text = ", ".join(names[:6]) + (f" (+{len(names) - 6})" if len(names) > 6 else "")
-        colour = _COLOURS[report.severity]
-        table.add_row(o.monitor, o.window.iso(), o.status, str(report.revision),
-                      f"{report.n_events:,}", f"{report.n_labels:,}",
-                      f"[{colour}]{text or 'ok'}[/]")  # fmt: skip
-    return table
+                        else "") for r in report.flagged})  # fmt: skip
+        listing.add(monitor=o.monitor, window=o.window.iso(), status=o.status,
+                    revision=report.revision, events=report.n_events, labels=report.n_labels,
+                    severity=report.severity, findings=names)  # fmt: skip
+    return listing
 
 
 def _exit(outcomes: list[RunOutcome], fail_on_critical: bool) -> None:
@@ -153,28 +171,39 @@ def _exit(outcomes: list[RunOutcome], fail_on_critical: bool) -> None:
         raise typer.Exit(1)
 
 
+def _monitor_files(paths: list[Path]) -> list[Path]:
+    """Return the monitor files of ``paths``; a folder without any is a user mistake."""
+    from driftpilot.server.monitoring import monitor_files
+
+    found = []
+    for path in paths:
+        files = monitor_files(path)
+        if not files:
+            raise InvalidParameterError(f"no monitor files in {path} (*.yaml, *.yml, *.json)")
+        found += files
+    return found
+
+
 @monitor_app.command("validate")
 @_user_errors
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Monitor files or folders.")],
+    output_format: FormatOption = ListingFormat.table,
 ) -> None:
     """Check monitor files (naming file, line and field of any problem) and list them."""
     from driftpilot.monitor import load_monitors
     from driftpilot.monitor._durations import format_duration
-    from driftpilot.server.monitoring import monitor_files
 
-    table = Table(title="Monitors", title_justify="left")
-    for column in ("file", "monitor", "model", "reference", "window", "checks"):
-        table.add_column(column)
-    for path in files:
-        for file in monitor_files(path):
-            for spec in load_monitors(file):
-                window = (
-                    f"{format_duration(spec.window.size)} every {format_duration(spec.window.step)}"
-                )
-                table.add_row(str(file), spec.name, spec.model, spec.reference.kind, window,
-                              ", ".join(c.name or c.type for c in spec.checks))  # fmt: skip
-    stdout.print(table)
+    listing = Listing("Monitors", ["file", "monitor", "model", "reference", "window", "checks"])
+    for file in _monitor_files(files):
+        for spec in load_monitors(file):
+            window = (
+                f"{format_duration(spec.window.size)} every {format_duration(spec.window.step)}"
+            )
+            listing.add(file=str(file), monitor=spec.name, model=spec.model,
+                        reference=spec.reference.kind, window=window,
+                        checks=", ".join(c.name or c.type for c in spec.checks))  # fmt: skip
+    listing.emit(output_format)
 
 
 @monitor_app.command("apply")
@@ -185,6 +214,7 @@ def apply(files: Annotated[list[Path], typer.Argument(help="Monitor files or fol
     from driftpilot.server.monitoring import apply_files
 
     settings = _settings(db=db, data_dir=data_dir)
+    _monitor_files(files)  # an empty folder fails before the database is touched
     with _store(db, data_dir) as store:
         specs = apply_files(store, files, bucket_seconds=settings.bucket_seconds)
     stdout.print(f"stored {len(specs)} monitor(s): {', '.join(s.name for s in specs)}")
@@ -192,22 +222,26 @@ def apply(files: Annotated[list[Path], typer.Argument(help="Monitor files or fol
 
 @monitor_app.command("list")
 @_user_errors
-def list_monitors(model: Model = None, db: Db = None, data_dir: DataDir = None) -> None:
+def list_monitors(model: Model = None, db: Db = None, data_dir: DataDir = None,
+                  output_format: FormatOption = ListingFormat.table) -> None:  # fmt: skip
     """List the stored monitors with their newest run."""
     from driftpilot.server.monitoring import spec_of
 
-    table = Table(title="Monitors", title_justify="left")
-    for column in ("monitor", "model", "origin", "checks", "last window", "severity"):
-        table.add_column(column)
+    listing = Listing("Monitors", [
+        "monitor", "model", "origin", Column("checks", justify="right"),
+        Column("last_window", show=lambda v: "never" if v is None else v),
+        Column("severity", show=_severity),
+    ])  # fmt: skip
     with _store(db, data_dir) as store:
         for record in store.monitors.list_monitors(model):
             spec = spec_of(record)
             runs = store.runs.runs(record.name, limit=1)
             last = runs[0] if runs else None
-            table.add_row(record.name, record.model, record.origin, str(len(spec.checks)),
-                          _iso(last.window_start) if last else "never",
-                          last.severity if last else "")  # fmt: skip
-    stdout.print(table)
+            listing.add(monitor=record.name, model=record.model, origin=record.origin,
+                        checks=len(spec.checks),
+                        last_window=_iso(last.window_start) if last else None,
+                        severity=last.severity if last else None)  # fmt: skip
+    listing.emit(output_format)
 
 
 @monitor_app.command("run")
@@ -220,6 +254,7 @@ def run(
         help="Push the monitor series to this Prometheus Pushgateway after the run.",
         show_default=False)] = None,
     alerting: Alerting = None, db: Db = None, data_dir: DataDir = None,
+    output_format: FormatOption = ListingFormat.table,
 ) -> None:  # fmt: skip
     """Evaluate what is due: new complete windows and windows whose labels grew."""
     from driftpilot.monitor import RunOutcome
@@ -228,7 +263,8 @@ def run(
 
     moment = _time(at, "--at") or now_us()
     settings = _settings(db=db, data_dir=data_dir, alerting=alerting)
-    with _store(db, data_dir) as store, _alerting(settings, store) as runner:
+    say = info_console(output_format)
+    with _store(db, data_dir) as store, _alerting(settings, store, say) as runner:
         outcomes = []
         newest: list[RunOutcome] = []
         for spec in _specs(store, files, model, name, settings.bucket_seconds):
@@ -238,11 +274,11 @@ def run(
             newest.append(RunOutcome(monitor=spec.name, window=window, status="skipped",
                                      summary=latest))  # fmt: skip
         if pushgateway is not None:
-            _push(pushgateway, store)
-    if outcomes:
-        stdout.print(_outcomes_table(outcomes, title=f"Monitor runs as of {_iso(moment)}"))
-    else:
-        stdout.print("nothing due: every complete window already ran and no labels arrived")
+            _push(pushgateway, store, say)
+    if outcomes or output_format is ListingFormat.json:
+        _outcomes_listing(outcomes, title=f"Monitor runs as of {_iso(moment)}").emit(output_format)
+    if not outcomes:
+        say.print("nothing due: every complete window already ran and no labels arrived")
     _exit(outcomes + newest, fail_on_critical)  # a retry fails again on a stored finding
 
 
@@ -260,6 +296,7 @@ def backfill(
         "--notify", help="Send the notifications of the alerts the backfill raises or "
         "resolves (default: record them as suppressed).")] = False,
     alerting: Alerting = None, db: Db = None, data_dir: DataDir = None,
+    output_format: FormatOption = ListingFormat.table,
 ) -> None:  # fmt: skip
     """Evaluate every window of a past span, with a progress bar.
 
@@ -273,11 +310,12 @@ def backfill(
         raise InvalidParameterError(f"--from ({start}) must be before --to ({end}).")
     settings = _settings(db=db, data_dir=data_dir, alerting=alerting)
     outcomes = []
-    with _store(db, data_dir) as store, _alerting(settings, store) as runner:
+    say = info_console(output_format)
+    with _store(db, data_dir) as store, _alerting(settings, store, say) as runner:
         specs = _specs(store, files, model, name, settings.bucket_seconds)
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeRemainingColumn())  # fmt: skip
-        with Progress(*columns, console=stdout, transient=True) as progress:
+        with Progress(*columns, console=say, transient=True) as progress:
             for spec in specs:
                 task = progress.add_task(f"backfill {spec.name}", total=None)
 
@@ -288,14 +326,14 @@ def backfill(
                                             notify=notify)  # fmt: skip
     shown = [o for o in outcomes if all_windows or (o.report is not None and o.report.flagged)]
     ran = sum(1 for o in outcomes if o.status in ("ran", "revised"))
-    stdout.print(f"{len(outcomes):,} windows: {ran:,} evaluated, "
-                 f"{len(outcomes) - ran:,} already up to date")  # fmt: skip
+    say.print(f"{len(outcomes):,} windows: {ran:,} evaluated, "
+              f"{len(outcomes) - ran:,} already up to date")  # fmt: skip
     if not notify:
-        stdout.print("alerts were recorded without notifying anyone (their notifications are "
-                     "kept as suppressed); pass --notify to send them")  # fmt: skip
-    if shown:
-        stdout.print(_outcomes_table(shown, title="Windows with findings" if not all_windows
-                                     else "Windows"))  # fmt: skip
+        say.print("alerts were recorded without notifying anyone (their notifications are "
+                  "kept as suppressed); pass --notify to send them")  # fmt: skip
+    if shown or output_format is ListingFormat.json:
+        _outcomes_listing(shown, title="Windows with findings" if not all_windows
+                          else "Windows").emit(output_format)  # fmt: skip
     _exit(outcomes, fail_on_critical)
 
 
@@ -304,7 +342,7 @@ def backfill(
 def slo(
     model: Model = None, name: Name = None,
     at: Annotated[str | None, typer.Option(help="As of this ISO time (default now).")] = None,
-    db: Db = None, data_dir: DataDir = None,
+    db: Db = None, data_dir: DataDir = None, output_format: FormatOption = ListingFormat.table,
 ) -> None:  # fmt: skip
     """Show each SLO's status, error budget left and burn rates."""
     from driftpilot.monitor import evaluate_slos
@@ -312,23 +350,30 @@ def slo(
     from driftpilot.store import now_us
 
     moment = _time(at, "--at") or now_us()
-    table = Table(title="SLOs", title_justify="left")
-    for column in ("monitor", "slo", "objective", "status", "attained", "windows", "budget left",
-                   "burn rate", "short burn"):  # fmt: skip
-        table.add_column(column)
 
     def fmt(value: float | None) -> str:
         return "" if value is None else f"{value:.3f}"
 
+    def status_colour(value: str) -> str:
+        return f"[{ {'met': 'green', 'breached': 'bold red'}.get(value, 'dim') }]{value}[/]"
+
+    listing = Listing("SLOs", [
+        "monitor", "slo", "objective", Column("status", show=status_colour),
+        Column("attained", show=fmt), Column("windows", justify="right"),
+        Column("budget_left", show=fmt), Column("burn_rate", show=fmt),
+        Column("short_burn_rate", "short burn", show=fmt),
+    ])  # fmt: skip
+
     with _store(db, data_dir) as store:
         for spec in specs(store, model=model, name=name):
             for status in evaluate_slos(spec, store.runs, at=moment):
-                colour = {"met": "green", "breached": "bold red"}.get(status.status, "dim")
-                table.add_row(spec.name, status.name, f"{status.metric} {status.objective}",
-                              f"[{colour}]{status.status}[/]", fmt(status.attained),
-                              str(status.n_windows), fmt(status.budget_left),
-                              fmt(status.burn_rate), fmt(status.short_burn_rate))  # fmt: skip
-    stdout.print(table)
+                listing.add(monitor=spec.name, slo=status.name,
+                            objective=f"{status.metric} {status.objective}",
+                            status=status.status, attained=status.attained,
+                            windows=status.n_windows, budget_left=status.budget_left,
+                            burn_rate=status.burn_rate,
+                            short_burn_rate=status.short_burn_rate)  # fmt: skip
+    listing.emit(output_format)
 
 
 @monitor_app.command("report")

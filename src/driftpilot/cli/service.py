@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
+from driftpilot.cli._output import Column, FormatOption, Listing, ListingFormat
 from driftpilot.cli.app import _user_errors, app, stderr, stdout
 from driftpilot.errors import InvalidParameterError
 
@@ -227,22 +228,25 @@ def keys_create(
 
 @keys_app.command("list")
 @_user_errors
-def keys_list(db: Db = None, data_dir: DataDir = None) -> None:
+def keys_list(
+    db: Db = None, data_dir: DataDir = None, output_format: FormatOption = ListingFormat.table
+) -> None:
     """List API keys (never their secrets)."""
     from driftpilot.store import to_iso
 
     with _store(db, data_dir) as store:
         keys = store.keys.list_keys()
-    table = Table(title="API keys", title_justify="left")
-    for header in ("id", "key id", "name", "scopes", "created", "revoked"):
-        table.add_column(header)
+    listing = Listing("API keys", [
+        Column("id", justify="right"), "key_id", "name",
+        Column("scopes", show=lambda s: escape(", ".join(s))),
+        Column("created_at", "created", show=lambda t: t[:19]),
+        Column("revoked_at", "revoked", show=lambda t: "" if t is None else t[:19]),
+    ])  # fmt: skip
     for key in keys:
-        revoked = "" if key.revoked_at is None else to_iso(key.revoked_at)[:19]
-        table.add_row(
-            str(key.id), key.key_id, key.name or "", ", ".join(sorted(key.scopes)),
-            to_iso(key.created_at)[:19], revoked,
-        )  # fmt: skip
-    stdout.print(table)
+        revoked = None if key.revoked_at is None else to_iso(key.revoked_at)
+        listing.add(id=key.id, key_id=key.key_id, name=key.name, scopes=sorted(key.scopes),
+                    created_at=to_iso(key.created_at), revoked_at=revoked)  # fmt: skip
+    listing.emit(output_format)
 
 
 @keys_app.command("revoke")

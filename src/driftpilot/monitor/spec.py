@@ -735,6 +735,11 @@ def load_monitors(source: str | Path, *, text: str | None = None) -> list[Monito
             raise MonitorDefinitionError(
                 f"Cannot read monitor file {path}: {err.strerror}."
             ) from err
+        except UnicodeDecodeError as err:
+            raise MonitorDefinitionError(
+                f"Cannot read monitor file {path}: it is not UTF-8 text "
+                f"(byte 0x{err.object[err.start]:02x} at offset {err.start})."
+            ) from None
     data, lines = load_yaml(text, where=str(path))
     specs = parse_monitors(data, where=str(path), lines=lines)
     from driftpilot.monitor.checks import validate_monitor  # the registry reads this module

@@ -41,6 +41,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from driftpilot._optional import require
 from driftpilot.errors import InvalidParameterError
 
 __all__ = ["SQLITE_FILE", "create_engine", "default_url", "read", "write"]
@@ -68,6 +69,8 @@ def create_engine(url: str, *, sqlite_synchronous: Synchronous = "FULL") -> sa.E
     ------
     InvalidParameterError
         The URL cannot be parsed, or names a database other than SQLite or PostgreSQL.
+    MissingDependencyError
+        A PostgreSQL URL without psycopg installed (the ``postgres`` extra).
     """
     try:
         parsed = sa.make_url(url)
@@ -82,6 +85,7 @@ def create_engine(url: str, *, sqlite_synchronous: Synchronous = "FULL") -> sa.E
     if backend == "postgresql":
         if parsed.get_driver_name() != "psycopg":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        require("psycopg", extra="postgres", purpose="A PostgreSQL database")
         return sa.create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
     raise InvalidParameterError(
         f"driftpilot stores its data in SQLite or PostgreSQL. Got a {backend!r} database URL "

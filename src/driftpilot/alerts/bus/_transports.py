@@ -11,12 +11,13 @@ when set) on NATS and RabbitMQ; ``ce_id`` ... on Kafka, whose CloudEvents bindin
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
+
+from driftpilot._optional import require
 
 if TYPE_CHECKING:
     from faststream.kafka import KafkaBroker
@@ -42,14 +43,8 @@ _LOG = logging.getLogger("driftpilot.alerts.bus")
 
 
 def require_driver(kind: str) -> None:
-    """Import FastStream's module for ``kind``, or say which extra installs it."""
-    try:
-        importlib.import_module(_MODULES[kind])
-    except ImportError as err:
-        raise ImportError(
-            f"Publishing events to {kind} needs FastStream and its {kind} driver: "
-            "pip install 'driftpilot[brokers]'."
-        ) from err
+    """Import FastStream's module for ``kind``, or raise `MissingDependencyError` (``brokers``)."""
+    require(_MODULES[kind], extra="brokers", purpose=f"Publishing events to {kind}")
 
 
 def ce_headers(event: Mapping[str, Any], prefix: str = "ce-") -> dict[str, str]:
