@@ -2,8 +2,10 @@
 
 Each detector is fed one value at a time (a per-event error, loss or score) with
 ``update(x)``, which returns the detector; ``drift_detected`` is true only on the update that
-flagged a change, after which the detector starts again on its own. :func:`detect` runs a
-detector over a whole stream and returns the indices it flagged.
+flagged a change, after which the detector starts again on its own. ``update_many(xs)`` feeds a
+batch with the same result, faster, and leaves the flagged positions in ``batch_drifts``;
+:func:`detect` runs a detector over a whole stream and returns the indices it flagged.
+``to_dict()`` / ``from_dict()`` save and restore a detector exactly.
 
 They are written by hand from the papers (numpy, scipy and the standard library only), with
 the parameters, defaults and conventions of River's implementations: with the same parameters

@@ -11,11 +11,27 @@ the floating-point results agree bit for bit.
 from __future__ import annotations
 
 import math
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
-from driftpilot.detectors._validation import check_finite_value, check_int, check_real
+import numpy as np
+
+from driftpilot.detectors import _adwin_kernel
+from driftpilot.detectors._state import check_state, state_error
+from driftpilot.detectors._stream import STATE_FORMAT, no_drifts
+from driftpilot.detectors._validation import (
+    check_finite_value,
+    check_finite_values,
+    check_int,
+    check_real,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["ADWIN"]
+
+#: Batches at least this long run in the compiled loop when numba is installed.
+_COMPILED_FROM = 64
 
 
 class _Level:
@@ -92,6 +108,7 @@ class ADWIN:
         self.grace_period = check_int(grace_period, name="grace_period", owner=owner, minimum=0)
         self.n_seen = 0
         self.n_detections = 0
+        self._batch_drifts = no_drifts()
         self._restart()
 
     def _restart(self) -> None:
@@ -112,6 +129,11 @@ class ADWIN:
     def drift_detected(self) -> bool:
         """Whether the last update flagged a change."""
         return self._drift_detected
+
+    @property
+    def batch_drifts(self) -> np.ndarray:
+        """Positions in the last ``update_many`` batch whose update flagged a change."""
+        return self._batch_drifts
 
     @property
     def width(self) -> int:
@@ -141,7 +163,10 @@ class ADWIN:
         Self
             The detector, so calls can be chained.
         """
-        value = check_finite_value(x, owner=type(self).__name__)
+        self._step(check_finite_value(x, owner=type(self).__name__))
+        return self
+
+    def _step(self, value: float) -> bool:
         if self._drift_detected:
             self._restart()
         self.n_seen += 1
@@ -149,7 +174,62 @@ class ADWIN:
         self._drift_detected = self._check()
         if self._drift_detected:
             self.n_detections += 1
+        return self._drift_detected
+
+    def update_many(self, xs: Iterable[float]) -> Self:
+        """Add values in order, exactly as ``update`` would one by one.
+
+        With numba installed (the ``fast`` extra) a batch runs in a compiled loop; without it,
+        in Python. Both give the same state and flags as ``update``. ``batch_drifts`` holds
+        the positions in ``xs`` that flagged a change.
+
+        Parameters
+        ----------
+        xs
+            The next values of the stream; all must be finite (checked before any is fed).
+
+        Returns
+        -------
+        Self
+            The detector, so calls can be chained.
+        """
+        values = check_finite_values(xs, owner=type(self).__name__)
+        kernel = _adwin_kernel.compiled() if values.size >= _COMPILED_FROM else None
+        if kernel is None:
+            step = self._step
+            flags = [step(v) for v in values.tolist()]
+            self._batch_drifts = np.flatnonzero(np.array(flags, dtype=np.bool_))
+            return self
+        self._run_compiled(kernel, values)
         return self
+
+    def _run_compiled(self, kernel: Any, values: np.ndarray) -> None:
+        shape = (_adwin_kernel.MAX_LEVELS, self.max_buckets + 1)
+        totals, variances = np.zeros(shape), np.zeros(shape)
+        counts = np.zeros(_adwin_kernel.MAX_LEVELS, dtype=np.int64)
+        for i, level in enumerate(self._levels):
+            counts[i] = len(level.totals)
+            totals[i, : counts[i]] = level.totals
+            variances[i, : counts[i]] = level.variances
+        scalars = np.array([self._width, self._total, self._variance])
+        ints = np.array([len(self._levels), self._tick, int(self._drift_detected)], dtype=np.int64)
+        flags = np.zeros(values.size, dtype=np.bool_)
+        found = kernel(
+            values, totals, variances, counts, scalars, ints, self.delta, self.clock,
+            self.max_buckets, self.min_window_length, self.grace_period, flags,
+        )  # fmt: skip
+        self._levels = []
+        for i in range(int(ints[0])):
+            level = _Level()
+            level.totals = totals[i, : counts[i]].tolist()
+            level.variances = variances[i, : counts[i]].tolist()
+            self._levels.append(level)
+        self._width, self._total, self._variance = (float(v) for v in scalars)
+        self._tick = int(ints[1])
+        self._drift_detected = bool(ints[2])
+        self.n_seen += int(values.size)
+        self.n_detections += int(found)
+        self._batch_drifts = np.flatnonzero(flags)
 
     def _insert(self, value: float) -> None:
         first = self._levels[0]
@@ -245,6 +325,47 @@ class ADWIN:
             return False
         epsilon = math.sqrt(radicand) + 2.0 / 3.0 * delta_prime * m_recip
         return abs(delta_mean) > epsilon
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the parameters and the whole state (buckets included), JSON-serialisable."""
+        return {
+            "type": "ADWIN",
+            "format": STATE_FORMAT,
+            "params": {
+                "delta": self.delta, "clock": self.clock, "max_buckets": self.max_buckets,
+                "min_window_length": self.min_window_length, "grace_period": self.grace_period,
+            },
+            "state": {
+                "n_seen": self.n_seen, "n_detections": self.n_detections,
+                "drift_detected": self._drift_detected, "width": self._width,
+                "total": self._total, "variance": self._variance, "tick": self._tick,
+                "totals": [list(level.totals) for level in self._levels],
+                "variances": [list(level.variances) for level in self._levels],
+            },
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild a detector from :meth:`to_dict`'s output, exactly."""
+        params, state = check_state(data, cls.__name__)
+        try:
+            detector = cls(**params)
+            detector.n_seen = int(state["n_seen"])
+            detector.n_detections = int(state["n_detections"])
+            detector._drift_detected = bool(state["drift_detected"])
+            detector._width = float(state["width"])
+            detector._total = float(state["total"])
+            detector._variance = float(state["variance"])
+            detector._tick = int(state["tick"])
+            detector._levels = []
+            for totals, variances in zip(state["totals"], state["variances"], strict=True):
+                level = _Level()
+                level.totals = [float(v) for v in totals]
+                level.variances = [float(v) for v in variances]
+                detector._levels.append(level)
+        except (KeyError, TypeError, ValueError) as err:
+            raise state_error(cls.__name__, err) from err
+        return detector
 
     def __repr__(self) -> str:
         return (

@@ -9,10 +9,22 @@ tie wins), and the update after a detection starts again from scratch.
 from __future__ import annotations
 
 import math
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
-from driftpilot.detectors._validation import check_binary, check_int, check_real
+import numpy as np
+
+from driftpilot.detectors._state import check_state, state_error
+from driftpilot.detectors._stream import STATE_FORMAT, no_drifts
+from driftpilot.detectors._validation import (
+    check_binary,
+    check_binary_values,
+    check_int,
+    check_real,
+)
 from driftpilot.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["DDM"]
 
@@ -82,6 +94,7 @@ class DDM:
             )
             raise InvalidParameterError(msg)
         self.n_seen = 0
+        self._batch_drifts = no_drifts()
         self._restart()
 
     def _restart(self) -> None:
@@ -107,6 +120,11 @@ class DDM:
     def warning_detected(self) -> bool:
         """Whether the detector is in the warning zone after the last update."""
         return self._warning_detected
+
+    @property
+    def batch_drifts(self) -> np.ndarray:
+        """Positions in the last ``update_many`` batch whose update flagged drift."""
+        return self._batch_drifts
 
     def update(self, x: float) -> Self:
         """Add one outcome and run the test.
@@ -139,6 +157,83 @@ class DDM:
                 self._drift_detected = True
                 self._warning_detected = False
         return self
+
+    def update_many(self, xs: Iterable[float]) -> Self:
+        """Add outcomes in order, exactly as ``update`` would one by one.
+
+        The loop keeps the running statistics in local variables (the same operations in the
+        same order as ``update``, so the same bits); ``batch_drifts`` holds the positions in
+        ``xs`` that flagged drift, and ``warning_detected`` is as after the last of them.
+
+        Parameters
+        ----------
+        xs
+            1 (or True) for an error, 0 (or False) for a correct prediction; all are checked
+            before any is fed.
+
+        Returns
+        -------
+        Self
+            The detector, so calls can be chained.
+        """
+        errors = check_binary_values(xs, owner=type(self).__name__).tolist()
+        warm_start, w, d = self.warm_start, self.warning_threshold, self.drift_threshold
+        detected, warning = self._drift_detected, self._warning_detected
+        n, p, p_min, s_min, ps_min = self._n, self._p, self._p_min, self._s_min, self._ps_min
+        sqrt, inf = math.sqrt, math.inf
+        found = []
+        for j, error in enumerate(errors):
+            if detected:
+                detected = warning = False
+                n = p = 0.0
+                p_min = s_min = ps_min = inf
+            n += 1.0
+            p += (1.0 / n) * (error - p)
+            s = sqrt(p * (1 - p) / n)
+            if n > warm_start:
+                if p + s <= ps_min:
+                    p_min, s_min, ps_min = p, s, p + s
+                warning = p + s > p_min + w * s_min
+                if p + s > p_min + d * s_min:
+                    detected = True
+                    warning = False
+                    found.append(j)
+        self.n_seen += len(errors)
+        self._drift_detected, self._warning_detected = detected, warning
+        self._n, self._p, self._p_min, self._s_min, self._ps_min = n, p, p_min, s_min, ps_min
+        self._batch_drifts = np.array(found, dtype=np.int64)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the parameters and the whole state, JSON-serialisable (with infinities)."""
+        return {
+            "type": "DDM",
+            "format": STATE_FORMAT,
+            "params": {
+                "warm_start": self.warm_start, "warning_threshold": self.warning_threshold,
+                "drift_threshold": self.drift_threshold,
+            },
+            "state": {
+                "n_seen": self.n_seen, "drift_detected": self._drift_detected,
+                "warning_detected": self._warning_detected, "n": self._n, "p": self._p,
+                "p_min": self._p_min, "s_min": self._s_min, "ps_min": self._ps_min,
+            },
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild a detector from :meth:`to_dict`'s output, exactly."""
+        params, state = check_state(data, cls.__name__)
+        try:
+            detector = cls(**params)
+            detector.n_seen = int(state["n_seen"])
+            detector._drift_detected = bool(state["drift_detected"])
+            detector._warning_detected = bool(state["warning_detected"])
+            for name in ("n", "p", "p_min", "s_min", "ps_min"):
+                setattr(detector, f"_{name}", float(state[name]))
+        except (KeyError, TypeError, ValueError) as err:
+            raise state_error(cls.__name__, err) from err
+        return detector
 
     def __repr__(self) -> str:
         return (

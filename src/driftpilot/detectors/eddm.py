@@ -9,10 +9,22 @@ after a detection starts again from scratch. The warning flag keeps its value be
 
 from __future__ import annotations
 
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
-from driftpilot.detectors._validation import check_binary, check_int, check_real
+import numpy as np
+
+from driftpilot.detectors._state import check_state, state_error
+from driftpilot.detectors._stream import STATE_FORMAT, no_drifts
+from driftpilot.detectors._validation import (
+    check_binary,
+    check_binary_values,
+    check_int,
+    check_real,
+)
 from driftpilot.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["EDDM"]
 
@@ -63,6 +75,7 @@ class EDDM:
             )
             raise InvalidParameterError(msg)
         self.n_seen = 0
+        self._batch_drifts = no_drifts()
         self._restart()
 
     def _restart(self) -> None:
@@ -90,6 +103,11 @@ class EDDM:
     def warning_detected(self) -> bool:
         """Whether the detector is in the warning zone (updated at each error)."""
         return self._warning_detected
+
+    @property
+    def batch_drifts(self) -> np.ndarray:
+        """Positions in the last ``update_many`` batch whose update flagged drift."""
+        return self._batch_drifts
 
     def update(self, x: float) -> Self:
         """Add one outcome and, at an error, run the test.
@@ -131,6 +149,108 @@ class EDDM:
             else:
                 self._warning_detected = level < self.alpha
         return self
+
+    def update_many(self, xs: Iterable[float]) -> Self:
+        """Add outcomes in order, exactly as ``update`` would one by one.
+
+        The loop keeps the running statistics in local variables (the same operations in the
+        same order as ``update``, so the same bits); ``batch_drifts`` holds the positions in
+        ``xs`` that flagged drift, and ``warning_detected`` is as after the last of them.
+
+        Parameters
+        ----------
+        xs
+            1 (or True) for an error, 0 (or False) for a correct prediction; all are checked
+            before any is fed.
+
+        Returns
+        -------
+        Self
+            The detector, so calls can be chained.
+        """
+        errors = check_binary_values(xs, owner=type(self).__name__).tolist()
+        warm_start, alpha, beta = self.warm_start, self.alpha, self.beta
+        detected, warning = self._drift_detected, self._warning_detected
+        n, n_errors, last_error = self._n, self._n_errors, self._last_error
+        count, mean, sum_squares, p2s_max = (
+            self._count,
+            self._mean,
+            self._sum_squares,
+            self._p2s_max,
+        )
+        found = []
+        for j, error in enumerate(errors):
+            if detected:
+                detected = warning = False
+                n = n_errors = last_error = 0
+                count = mean = sum_squares = 0.0
+                p2s_max = -1.0
+            n += 1
+            if not error:
+                continue
+            n_errors += 1
+            distance = float(n - last_error)
+            last_error = n
+            old_mean = mean
+            count += 1.0
+            mean += (1.0 / count) * (distance - old_mean)
+            sum_squares += (distance - old_mean) * (distance - mean)
+            if n <= warm_start:
+                continue
+            variance = sum_squares / (count - 1.0) if count > 1.0 else 0.0
+            p2s = mean + 2 * variance**0.5
+            if p2s > p2s_max:
+                p2s_max = p2s
+            elif n_errors > warm_start:
+                level = p2s / p2s_max
+                if level < beta:
+                    detected = True
+                    found.append(j)
+                else:
+                    warning = level < alpha
+        self.n_seen += len(errors)
+        self._drift_detected, self._warning_detected = detected, warning
+        self._n, self._n_errors, self._last_error = n, n_errors, last_error
+        self._count, self._mean, self._sum_squares, self._p2s_max = (
+            count,
+            mean,
+            sum_squares,
+            p2s_max,
+        )
+        self._batch_drifts = np.array(found, dtype=np.int64)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the parameters and the whole state, JSON-serialisable."""
+        return {
+            "type": "EDDM",
+            "format": STATE_FORMAT,
+            "params": {"warm_start": self.warm_start, "alpha": self.alpha, "beta": self.beta},
+            "state": {
+                "n_seen": self.n_seen, "drift_detected": self._drift_detected,
+                "warning_detected": self._warning_detected, "n": self._n,
+                "n_errors": self._n_errors, "last_error": self._last_error,
+                "count": self._count, "mean": self._mean, "sum_squares": self._sum_squares,
+                "p2s_max": self._p2s_max,
+            },
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild a detector from :meth:`to_dict`'s output, exactly."""
+        params, state = check_state(data, cls.__name__)
+        try:
+            detector = cls(**params)
+            detector.n_seen = int(state["n_seen"])
+            detector._drift_detected = bool(state["drift_detected"])
+            detector._warning_detected = bool(state["warning_detected"])
+            for name in ("n", "n_errors", "last_error"):
+                setattr(detector, f"_{name}", int(state[name]))
+            for name in ("count", "mean", "sum_squares", "p2s_max"):
+                setattr(detector, f"_{name}", float(state[name]))
+        except (KeyError, TypeError, ValueError) as err:
+            raise state_error(cls.__name__, err) from err
+        return detector
 
     def __repr__(self) -> str:
         return f"EDDM(warm_start={self.warm_start!r}, alpha={self.alpha!r}, beta={self.beta!r})"

@@ -9,10 +9,22 @@ update after a detection starts again from scratch.
 from __future__ import annotations
 
 import math
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, Self
 
-from driftpilot.detectors._validation import check_finite_value, check_int, check_real
+import numpy as np
+
+from driftpilot.detectors._state import check_state, state_error
+from driftpilot.detectors._stream import STATE_FORMAT, no_drifts
+from driftpilot.detectors._validation import (
+    check_finite_value,
+    check_finite_values,
+    check_int,
+    check_real,
+)
 from driftpilot.errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["PageHinkley"]
 
@@ -85,6 +97,7 @@ class PageHinkley:
             raise InvalidParameterError(msg)
         self.mode = mode
         self.n_seen = 0
+        self._batch_drifts = no_drifts()
         self._restart()
 
     def _restart(self) -> None:
@@ -105,6 +118,11 @@ class PageHinkley:
     def drift_detected(self) -> bool:
         """Whether the last update flagged a change."""
         return self._drift_detected
+
+    @property
+    def batch_drifts(self) -> np.ndarray:
+        """Positions in the last ``update_many`` batch whose update flagged a change."""
+        return self._batch_drifts
 
     def update(self, x: float) -> Self:
         """Add one value and run the test.
@@ -140,6 +158,91 @@ class PageHinkley:
             else:
                 self._drift_detected = up or down
         return self
+
+    def update_many(self, xs: Iterable[float]) -> Self:
+        """Add values in order, exactly as ``update`` would one by one.
+
+        The loop keeps the running sums in local variables (the same operations in the same
+        order as ``update``, so the same bits); ``batch_drifts`` holds the positions in ``xs``
+        that flagged a change.
+
+        Parameters
+        ----------
+        xs
+            The next values of the stream; all must be finite (checked before any is fed).
+
+        Returns
+        -------
+        Self
+            The detector, so calls can be chained.
+        """
+        values = check_finite_values(xs, owner=type(self).__name__).tolist()
+        alpha, delta, threshold = self.alpha, self.delta, self.threshold
+        min_instances = self.min_instances
+        check_up, check_down = self.mode != "down", self.mode != "up"
+        detected = self._drift_detected
+        n, mean = self._n, self._mean
+        sum_up, sum_down = self._sum_up, self._sum_down
+        min_up, max_down = self._min_up, self._max_down
+        inf = math.inf
+        found = []
+        for j, value in enumerate(values):
+            if detected:
+                detected = False
+                n = mean = sum_up = sum_down = 0.0
+                min_up, max_down = inf, -1.0
+            n += 1.0
+            mean += (1.0 / n) * (value - mean)
+            deviation = value - mean
+            sum_up = alpha * sum_up + deviation - delta
+            sum_down = alpha * sum_down + deviation + delta
+            if sum_up < min_up:
+                min_up = sum_up
+            if sum_down > max_down:
+                max_down = sum_down
+            if n >= min_instances and (
+                (check_up and sum_up - min_up > threshold)
+                or (check_down and max_down - sum_down > threshold)
+            ):
+                detected = True
+                found.append(j)
+        self.n_seen += len(values)
+        self._drift_detected = detected
+        self._n, self._mean = n, mean
+        self._sum_up, self._sum_down = sum_up, sum_down
+        self._min_up, self._max_down = min_up, max_down
+        self._batch_drifts = np.array(found, dtype=np.int64)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the parameters and the whole state, JSON-serialisable."""
+        return {
+            "type": "PageHinkley",
+            "format": STATE_FORMAT,
+            "params": {
+                "min_instances": self.min_instances, "delta": self.delta,
+                "threshold": self.threshold, "alpha": self.alpha, "mode": self.mode,
+            },
+            "state": {
+                "n_seen": self.n_seen, "drift_detected": self._drift_detected, "n": self._n,
+                "mean": self._mean, "sum_up": self._sum_up, "sum_down": self._sum_down,
+                "min_up": self._min_up, "max_down": self._max_down,
+            },
+        }  # fmt: skip
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild a detector from :meth:`to_dict`'s output, exactly."""
+        params, state = check_state(data, cls.__name__)
+        try:
+            detector = cls(**params)
+            detector.n_seen = int(state["n_seen"])
+            detector._drift_detected = bool(state["drift_detected"])
+            for name in ("n", "mean", "sum_up", "sum_down", "min_up", "max_down"):
+                setattr(detector, f"_{name}", float(state[name]))
+        except (KeyError, TypeError, ValueError) as err:
+            raise state_error(cls.__name__, err) from err
+        return detector
 
     def __repr__(self) -> str:
         return (
