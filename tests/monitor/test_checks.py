@@ -24,7 +24,8 @@ from driftpilot.monitor.checks import (
 
 
 def _monitor(checks: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
-    return {"name": "m", "model": "loans", "checks": checks, **fields}
+    return {"name": "m", "model": "loans", "reference": {"trailing": "7d"}, "checks": checks,
+            **fields}  # fmt: skip
 
 
 def _refused(checks: list[dict[str, Any]], **fields: Any) -> str:
@@ -199,3 +200,23 @@ def test_the_registry_knows_every_check_type_of_the_spec() -> None:
         assert entry.spec.model_fields["type"].annotation == Literal[name]
         assert entry.kind in KIND_FAMILIES
         assert callable(entry.run())
+
+
+def test_a_label_check_with_nothing_to_judge_by_is_refused() -> None:
+    """Before, such a check reported values with "no threshold" and never flagged a window."""
+    baseline = {"baseline": "latest"}
+    assert "['accuracy'] have no threshold" in _refused(
+        [{"type": "performance"}], reference=baseline
+    )
+    assert "fitted on the reference's labelled events" in _refused(
+        [{"type": "estimated_performance", "thresholds": {"accuracy": {"min": 0.8},
+                                                          "roc_auc": {"min": 0.7}}}],
+        reference=baseline,
+    )  # fmt: skip
+    partial = {"type": "performance", "metrics": ["accuracy", "f1"],
+               "thresholds": {"accuracy": {"min": 0.8}}}  # fmt: skip
+    assert "['f1'] have no threshold" in _refused([partial], reference=baseline)
+    parse_monitors(_monitor([partial]))  # f1 is calibrated on the trailing reference
+    parse_monitors(_monitor([{"type": "performance", "thresholds": {"accuracy": {"min": 0.8}}}],
+                            reference=baseline))  # fmt: skip
+    parse_monitors(_monitor([{"type": "performance"}, {"type": "estimated_performance"}]))

@@ -110,8 +110,6 @@ def _band_for(ctx: WindowContext, check: PerformanceCheck | EstimatedPerformance
     if check.thresholds and metric in check.thresholds:
         bound = check.thresholds[metric]
         return Band(lower=bound.min, upper=bound.max)
-    if check.thresholds:
-        return None
     span = ctx.reference_span
     if span is None:
         return None

@@ -290,6 +290,28 @@ def load_function(spec: str) -> Callable[..., Any]:
     return function  # type: ignore[no-any-return]
 
 
+def check_judgeable(checks: Iterable[Any], reference: s.ReferenceSpec) -> None:
+    """Raise ``ValueError`` if a label check would compute values it has nothing to judge by.
+
+    A metric is judged against its fixed threshold, else a band calibrated on the reference's
+    raw events (metrics ``thresholds`` leaves out are calibrated), which a baseline reference
+    does not have; the label-free estimate is fitted on those events too.
+    """
+    for check in checks:
+        name = s.check_name(check)
+        if isinstance(check, s.EstimatedPerformanceCheck) and reference.kind == "baseline":
+            raise ValueError(f"check {name!r}: the label-free estimate is fitted on the "
+                             "reference's labelled events; give a time-range or trailing "
+                             "reference")  # fmt: skip
+        if isinstance(check, s.PerformanceCheck | s.EstimatedPerformanceCheck):
+            fixed = set(check.thresholds or {})
+            loose = [m for m in check.metrics if m not in fixed]
+            if loose and reference.kind == "baseline":
+                raise ValueError(f"check {name!r}: {loose} have no threshold; give "
+                                 "'thresholds', or a time-range or trailing reference to "
+                                 "calibrate them on")  # fmt: skip
+
+
 def check_conditions(
     checks_: Iterable[Any], rules: Iterable[s.AlertRuleSpec], *, alert_on_error: bool
 ) -> None:

@@ -667,6 +667,15 @@ class MonitorSpec(_Strict):
             raise ValueError(f"alert rule names must be unique; repeated {repeated}")
         return rules
 
+    @field_validator("checks")
+    @classmethod
+    def _judgeable(cls, checks: list[Any], info: pydantic.ValidationInfo) -> list[Any]:
+        from driftpilot.monitor.checks import check_judgeable  # the registry reads this module
+
+        if "reference" in info.data:
+            check_judgeable(checks, info.data["reference"])
+        return checks
+
     @field_validator("alerts")
     @classmethod
     def _rules_match(
