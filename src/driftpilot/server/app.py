@@ -24,6 +24,7 @@ from fastapi.openapi.utils import get_openapi
 from driftpilot import __version__
 from driftpilot.monitor import MonitorSpec
 from driftpilot.profile import ProfileConfig
+from driftpilot.server._docs import install_docs
 from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
 from driftpilot.server.alerting import Alerting, run_dispatcher
@@ -129,6 +130,8 @@ def create_app(
         version=__version__,
         summary="Log predictions and labels; monitor models from mergeable profiles.",
         lifespan=lifespan,
+        docs_url=None,  # served from the package by install_docs (works offline)
+        redoc_url=None,  # ReDoc would load its script from a CDN
     )
     app.state.settings = settings
     app.state.store = store
@@ -137,6 +140,7 @@ def create_app(
         store, alerts_firing=alerts_firing or store.alerts.firing_counts
     )
     install_error_handlers(app)
+    install_docs(app, public_url=settings.public_url)
     app.include_router(health.router)
     app.include_router(metrics_router)
     for module in (models, baselines, ingest, queries, keys, monitors, alerts):

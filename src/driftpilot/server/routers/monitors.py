@@ -130,7 +130,7 @@ async def put_monitor(
             data, lines = json.loads(body), None
         except ValueError as err:
             raise RequestFormatError(f"The body is not valid JSON: {err}.") from None
-    if isinstance(data, dict):
+    if isinstance(data, dict) and "monitors" not in data:  # one monitor, not a whole file
         data.setdefault("name", name)
     spec = parse_monitors(data, where=where, lines=lines)
     if len(spec) != 1 or spec[0].name != name:
