@@ -20,6 +20,11 @@ Decisions:
   segment is stored as ``''`` (not NULL), so it is compared and indexed like any other value.
   ``dp_monitor_leases`` holds the lease that makes a (monitor, window) run once across
   replicas. All four go when their monitor (or its model) is deleted.
+* ``dp_detector_states`` keeps a streaming detector's state across windows: one row per
+  (monitor, check, segment, window end), the detector's versioned ``to_dict`` as JSON after
+  feeding that window's events, and the fingerprint of what it was built for (the detector,
+  the stream, the watched version, the reference). A window (or a revision of it) starts from
+  the newest row ending at or before its start, so late labels never feed an event twice.
 * Every schema change is an Alembic migration under ``migrations/versions``; a test checks
   that the migrations produce exactly these tables.
 """
@@ -34,6 +39,7 @@ __all__ = [
     "api_keys",
     "baselines",
     "check_results",
+    "detector_states",
     "events",
     "labels",
     "metadata",
@@ -264,6 +270,26 @@ check_results = sa.Table(
     sa.Index(
         "ix_dp_check_results_series", "model_id", "metric", "feature", "segment", "window_start"
     ),
+)
+
+detector_states = sa.Table(
+    "dp_detector_states",
+    metadata,
+    sa.Column(
+        "monitor_id",
+        sa.Integer,
+        sa.ForeignKey("dp_monitors.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("check_name", sa.String(200), primary_key=True),
+    sa.Column("segment", sa.String(200), primary_key=True),
+    sa.Column("window_end", sa.BigInteger, primary_key=True),
+    sa.Column("window_start", sa.BigInteger, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("n_fed", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
 )
 
 monitor_leases = sa.Table(
