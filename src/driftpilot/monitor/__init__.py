@@ -7,6 +7,8 @@ from driftpilot.monitor.results import SEVERITIES, CheckResult, MonitorReport, S
 from driftpilot.monitor.runner import Runner, RunOutcome, evaluate
 from driftpilot.monitor.slo import SLOStatus, evaluate_slo, evaluate_slos
 from driftpilot.monitor.source import (
+    DetectorState,
+    DetectorStateLog,
     MonitorSource,
     Reference,
     RunLog,
@@ -24,6 +26,8 @@ from driftpilot.monitor.windows import Window, check_alignment, windows_between
 __all__ = [
     "SEVERITIES",
     "CheckResult",
+    "DetectorState",
+    "DetectorStateLog",
     "MonitorDefinitionError",
     "MonitorReport",
     "MonitorSource",

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from driftpilot.monitor._data import WindowEvents, WindowProfile
-from driftpilot.monitor.source import MonitorSource, Reference
+from driftpilot.monitor.source import DetectorStateLog, MonitorSource, Reference
 from driftpilot.monitor.spec import MonitorSpec
 from driftpilot.monitor.windows import Window, reference_span
 from driftpilot.profile import Baseline, ColumnSummary, Profile
@@ -67,7 +67,11 @@ class Memo:
 
 @dataclass(slots=True)
 class WindowContext:
-    """One (monitor, window) evaluation: the spec, the window, and lazily read data."""
+    """One (monitor, window) evaluation: the spec, the window, and lazily read data.
+
+    ``states``: where detector checks keep their state across windows (``None``: each window
+    starts fresh detectors and nothing is saved, as in a preview).
+    """
 
     spec: MonitorSpec
     window: Window
@@ -75,6 +79,7 @@ class WindowContext:
     events_cache: EventCache
     memo: Memo
     task: str
+    states: DetectorStateLog | None = None
     _profile: WindowProfile | None = None
     _events: WindowEvents | None = None
     _reference: Reference | bool | None = False

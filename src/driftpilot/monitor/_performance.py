@@ -9,18 +9,22 @@ its labelled events and applied to the window's scores alone.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from driftpilot.detectors import ADWIN, DDM, EDDM, KSWIN, PageHinkley, StreamingDetector, detect
+from driftpilot.detectors import ADWIN, DDM, EDDM, KSWIN, PageHinkley, StreamingDetector
 from driftpilot.errors import DriftpilotError
 from driftpilot.monitor._context import WindowContext
 from driftpilot.monitor._data import WindowEvents
 from driftpilot.monitor._outputs import is_positive, positive_scores, top_scores
 from driftpilot.monitor.results import CheckResult, Severity, Status
+from driftpilot.monitor.source import DetectorState
+
 from driftpilot.monitor.spec import (
     HIGHER_IS_BETTER,
     ConfidenceCheck,
@@ -52,6 +56,10 @@ __all__ = [
 _DETECTORS: dict[str, type[Any]] = {
     "adwin": ADWIN, "page_hinkley": PageHinkley, "ddm": DDM, "eddm": EDDM, "kswin": KSWIN,
 }  # fmt: skip
+
+#: The segment key of a detector fed the whole window's traffic.
+_ALL_TRAFFIC = ""
+_US = 1_000_000
 
 Scored = PerformanceCheck | PerformanceDecayCheck | EstimatedPerformanceCheck | DetectorCheck
 
@@ -272,13 +280,58 @@ def estimated_results(ctx: WindowContext, check: EstimatedPerformanceCheck) -> l
     return results
 
 
+def _fingerprint(ctx: WindowContext, check: DetectorCheck) -> str:
+    """Return what a saved state was built for; another value starts a fresh detector."""
+    reference = ctx.spec.reference
+    if reference.kind == "baseline":
+        found = ctx.baseline  # "latest" follows a newly registered champion version
+        ref: Any = ["baseline", None if found is None else found.version]
+    elif reference.kind == "range":
+        ref = ["range", ctx.reference_span]
+    else:
+        ref = ["trailing", reference.trailing]
+    identity = {
+        "method": check.method, "params": check.params, "stream": check.stream,
+        "score": check.score, "positive": check.positive, "task": ctx.task,
+        "version": ctx.spec.version, "reference": ref,
+    }  # fmt: skip
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _resume(ctx: WindowContext, name: str, fingerprint: str,
+            fresh: StreamingDetector) -> tuple[StreamingDetector, dict[str, Any]]:  # fmt: skip
+    """Return the detector to feed this window: the saved one before it, or ``fresh``."""
+    assert ctx.states is not None
+    saved = ctx.states.detector_state(ctx.spec.name, name, _ALL_TRAFFIC, at=ctx.window.start)
+    if saved is None:
+        return fresh, {"state": "fresh"}
+    if saved.fingerprint != fingerprint:
+        return fresh, {"state": "reset", "reset_reason": (
+            "the detector, its stream, the watched version or the reference changed since "
+            f"the state saved at {saved.window_end}")}  # fmt: skip
+    try:
+        kind: Any = type(fresh)
+        detector: StreamingDetector = kind.from_dict(dict(saved.state))
+    except DriftpilotError as err:
+        return fresh, {"state": "reset", "reset_reason": f"saved state unreadable: {err}"}
+    return detector, {"state": "continued", "continued_from": saved.window_end}
+
+
 def detector_results(ctx: WindowContext, check: DetectorCheck) -> list[CheckResult]:
-    """Run a streaming detector over the window's per-event errors or scores, in time order."""
+    """Run a streaming detector over the window's per-event errors or scores, in time order.
+
+    With ``ctx.states`` the detector continues from its state after the newest window ending
+    at or before this one's start (unless its fingerprint changed), and its state after this
+    window is saved under this window's end; a revision therefore re-feeds this window from
+    the same starting state, never an event twice. Change points are reported as the
+    timestamps of the events whose update flagged drift.
+    """
     name = check_name(check)
     base: dict[str, Any] = {"check": name, "kind": "detector", "metric": check.method}
     events = ctx.events
     try:
-        detector: StreamingDetector = _DETECTORS[check.method](**check.params)
+        fresh: StreamingDetector = _DETECTORS[check.method](**check.params)
     except (TypeError, DriftpilotError) as err:
         return [CheckResult(**base, value=None, reason=f"bad detector params: {err}",
                             status="error")]  # fmt: skip
@@ -300,16 +353,30 @@ def detector_results(ctx: WindowContext, check: DetectorCheck) -> list[CheckResu
         return [CheckResult(**base, value=None, status="no_data",
                             reason=f"no {what} in the window")]  # fmt: skip
     order = np.argsort(chosen.timestamps, kind="stable")
+    detector, origin = fresh, {"state": "fresh (not kept: no state store)"}
+    fingerprint = ""
+    if ctx.states is not None:
+        fingerprint = _fingerprint(ctx, check)
+        detector, origin = _resume(ctx, name, fingerprint, fresh)
     try:
-        indices = detect(detector, stream[order].tolist())
+        indices = detector.update_many(stream[order]).batch_drifts
     except DriftpilotError as err:
         return [CheckResult(**base, value=None, reason=str(err), status="error")]
+    if ctx.states is not None:
+        length = ctx.window.end - ctx.window.start
+        ctx.states.save_detector_state(
+            ctx.spec.name, name, _ALL_TRAFFIC,
+            DetectorState(window_start=ctx.window.start, window_end=ctx.window.end,
+                          fingerprint=fingerprint, state=detector.to_dict(), n_fed=len(stream)),
+            keep_from=ctx.window.start - ctx.spec.label_horizon * _US - length,
+        )  # fmt: skip
     times = [int(chosen.timestamps[order[i]]) for i in indices]
     return [CheckResult(
         **base, value=float(len(indices)), upper=0.0,
-        severity=_severity(bool(indices), check.severity), n=len(stream),
+        severity=_severity(bool(len(indices)), check.severity), n=len(stream),
         n_labels=len(chosen) if check.stream == "error" else None,
-        details={"change_points": times, "stream": check.stream},
+        details={"change_points": times, "stream": check.stream, **origin,
+                 "n_seen": detector.n_seen},
     )]  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from driftpilot.errors import DriftpilotError, InvalidParameterError
 from driftpilot.monitor._context import EventCache, Memo, WindowContext
 from driftpilot.monitor.checks import check_type
 from driftpilot.monitor.results import CheckResult, MonitorReport
-from driftpilot.monitor.source import MonitorSource, RunLog, RunSummary
+from driftpilot.monitor.source import DetectorStateLog, MonitorSource, RunLog, RunSummary
 from driftpilot.monitor.spec import MonitorSpec
 from driftpilot.monitor.windows import Window, complete_windows, window_at, windows_between
 
@@ -58,16 +58,18 @@ def evaluate(
     events: EventCache | None = None,
     memo: Memo | None = None,
     n_labels: int | None = None,
+    states: DetectorStateLog | None = None,
 ) -> MonitorReport:
     """Evaluate every check of ``spec`` on ``window`` and return the report.
 
     ``n_labels``, the window's label count, is the merged profile's unless the caller has
-    just counted it (``source.label_count``, the same count).
+    just counted it (``source.label_count``, the same count). ``states``: detector checks
+    continue from, and save, their state there (``Runner`` passes its log when it is one).
     """
     ctx = WindowContext(
         spec=spec, window=window, source=source,
         events_cache=events or EventCache(source, spec.model), memo=memo or Memo(),
-        task=source.task(spec.model),
+        task=source.task(spec.model), states=states,
     )  # fmt: skip
     results: list[CheckResult] = []
     for check in spec.checks:
@@ -187,6 +189,7 @@ class Runner:
                 events=events,
                 memo=memo,
                 n_labels=n_labels,
+                states=self.log if isinstance(self.log, DetectorStateLog) else None,
             )
             summary = self.log.record(report)
             if self.on_report is not None:

@@ -2,22 +2,32 @@
 
 ``MonitorSource`` gives a window's merged profiles, its raw events, bucket counts and the
 model's reference; ``RunLog`` records reports, hands out the once-per-window lease and answers
-history queries. The store implements both (``driftpilot.store.StoreSource`` and
-``driftpilot.store.RunRepository``); tests may implement them in memory. All times are
+history queries; ``DetectorStateLog`` (which the store's ``RunLog`` also is) keeps streaming
+detectors' state from one window to the next. The store implements them
+(``driftpilot.store.StoreSource`` and ``driftpilot.store.RunRepository``); tests may
+implement them in memory. All times are
 microseconds since the Unix epoch, UTC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from driftpilot.monitor._data import WindowEvents, WindowProfile
 from driftpilot.monitor.results import MonitorReport, Severity
 from driftpilot.profile import Baseline, Profile
 
-__all__ = ["MonitorSource", "Reference", "RunLog", "RunSummary", "SeriesPoint"]
+__all__ = [
+    "DetectorState",
+    "DetectorStateLog",
+    "MonitorSource",
+    "Reference",
+    "RunLog",
+    "RunSummary",
+    "SeriesPoint",
+]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,4 +147,40 @@ class RunLog(Protocol):
         end: int | None = None,
     ) -> Sequence[SeriesPoint]:
         """Return one check value per window over time (newest revisions), oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DetectorState:
+    """A streaming detector's state after feeding one window's events.
+
+    ``state`` is the detector's ``to_dict()``; ``fingerprint`` names what it was built for
+    (detector, parameters, stream, watched version, reference), so a changed one starts a
+    fresh detector; ``n_fed`` is how many events this window fed.
+    """
+
+    window_start: int
+    window_end: int
+    fingerprint: str
+    state: Mapping[str, Any]
+    n_fed: int
+
+
+@runtime_checkable
+class DetectorStateLog(Protocol):
+    """Where detector checks keep their state across windows (per monitor, check, segment)."""
+
+    def detector_state(
+        self, monitor: str, check: str, segment: str, *, at: int
+    ) -> DetectorState | None:
+        """Return the newest state saved for a window ending at or before ``at``."""
+        ...
+
+    def save_detector_state(
+        self, monitor: str, check: str, segment: str, state: DetectorState, *, keep_from: int
+    ) -> None:
+        """Save ``state`` (replacing one saved for the same window end).
+
+        States ending before ``keep_from`` may be dropped, except the newest of them.
+        """
         ...

@@ -23,6 +23,11 @@ Decisions:
   window and the end of its newest judged window (status ``ok``), so ``/metrics`` exports
   the last judged value of every series without scanning the results' history. All five go
   when their monitor (or its model) is deleted.
+* ``dp_detector_states`` keeps a streaming detector's state across windows: one row per
+  (monitor, check, segment, window end), the detector's versioned ``to_dict`` as JSON after
+  feeding that window's events, and the fingerprint of what it was built for (the detector,
+  the stream, the watched version, the reference). A window (or a revision of it) starts from
+  the newest row ending at or before its start, so late labels never feed an event twice.
 * Every schema change is an Alembic migration under ``migrations/versions``; a test checks
   that the migrations produce exactly these tables.
 """
@@ -38,6 +43,7 @@ __all__ = [
     "baselines",
     "check_results",
     "check_states",
+    "detector_states",
     "events",
     "labels",
     "metadata",
@@ -284,6 +290,27 @@ check_states = sa.Table(
     sa.Column("window_end", sa.BigInteger, nullable=False),
     sa.Column("status", sa.String(10), nullable=False),
     sa.Column("judged_end", sa.BigInteger, nullable=True),
+)
+
+
+detector_states = sa.Table(
+    "dp_detector_states",
+    metadata,
+    sa.Column(
+        "monitor_id",
+        sa.Integer,
+        sa.ForeignKey("dp_monitors.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("check_name", sa.String(200), primary_key=True),
+    sa.Column("segment", sa.String(200), primary_key=True),
+    sa.Column("window_end", sa.BigInteger, primary_key=True),
+    sa.Column("window_start", sa.BigInteger, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("n_fed", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
 )
 
 monitor_leases = sa.Table(

@@ -1,6 +1,7 @@
 """Monitor runs: the once-per-window lease, recorded reports and their history.
 
-``RunRepository`` is the store's ``driftpilot.monitor.RunLog``. Decisions:
+``RunRepository`` is the store's ``driftpilot.monitor.RunLog`` (and, through
+``detector_states.DetectorStates``, its ``DetectorStateLog``). Decisions:
 
 * The lease of a (monitor, window) is one row of ``dp_monitor_leases``. ``acquire`` inserts it
   (``INSERT ... ON CONFLICT DO NOTHING``); if the row exists, one conditional ``UPDATE ...
@@ -30,13 +31,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from driftpilot.errors import ConflictError, InvalidParameterError, NotFoundError
-from driftpilot.monitor import MonitorReport, RunSummary, SeriesPoint
+from driftpilot.monitor import DetectorState, MonitorReport, RunSummary, SeriesPoint
 from driftpilot.monitor.results import Status, check_status
 from driftpilot.store import _tables as t
 from driftpilot.store._batch import dump_json
 from driftpilot.store._engine import read, write
 from driftpilot.store._sql import insert_ignore, model_row
 from driftpilot.store._time import now_us
+from driftpilot.store.detector_states import DetectorStates
 from driftpilot.store.monitors import monitor_row
 
 __all__ = ["RunRepository"]
@@ -58,6 +60,19 @@ class RunRepository:
     def __init__(self, engine: sa.Engine, *, clock: Callable[[], int] = now_us) -> None:
         self._engine = engine
         self._clock = clock
+        self._states = DetectorStates(engine, clock=clock)
+
+    def detector_state(
+        self, monitor: str, check: str, segment: str, *, at: int
+    ) -> DetectorState | None:
+        """Return a detector check's newest state ending at or before ``at``."""
+        return self._states.detector_state(monitor, check, segment, at=at)
+
+    def save_detector_state(
+        self, monitor: str, check: str, segment: str, state: DetectorState, *, keep_from: int
+    ) -> None:
+        """Save a detector check's state after one window (see ``detector_states``)."""
+        self._states.save_detector_state(monitor, check, segment, state, keep_from=keep_from)
 
     def acquire(
         self, monitor: str, start: int, end: int, *, owner: str, ttl_seconds: float
