@@ -21,10 +21,10 @@ import jinja2
 from driftpilot.alerts.config import AlertingConfig
 from driftpilot.alerts.engine import AlertState, StaleAlertsError, Transition, seen_alerts, step
 from driftpilot.alerts.notification import EVENT_TYPES, Finding, Notification, cloudevent, iso
-from driftpilot.monitor.results import MonitorReport
+from driftpilot.monitor.results import CheckResult, MonitorReport
 from driftpilot.monitor.spec import AlertRuleSpec, MonitorSpec
 
-__all__ = ["AlertManager", "AlertStorePort", "notification_from", "render"]
+__all__ = ["AlertManager", "AlertStorePort", "check_context", "notification_from", "render"]
 
 logger = logging.getLogger("driftpilot.alerts")
 _ATTEMPTS = 5  # steps of one report against alerts that keep changing under it
@@ -83,6 +83,32 @@ def render(template: str | None, context: Mapping[str, Any]) -> str:
     except jinja2.TemplateError as err:
         fallback = _template(_DEFAULT_MESSAGE).render(**context)
         return f"(the rule's message template failed: {err}) {fallback}"
+
+
+def _context_key(result: CheckResult) -> str:
+    parts = [result.segment, result.feature, result.metric]
+    return "/".join(p for p in parts if p)
+
+
+def check_context(report: MonitorReport, rule: AlertRuleSpec) -> dict[str, Any]:
+    """Return the values a notification carries, keyed by check name.
+
+    Every KPI check is included, and every check the rule names in ``context``. A check with
+    one result gives its value (``{"missed": 32.0}``); a check with several (one per feature,
+    metric or segment) gives a mapping keyed by ``segment/feature/metric`` (the parts it has).
+    """
+    wanted = set(rule.context)
+    by_check: dict[str, list[CheckResult]] = {}
+    for result in report.results:
+        if result.kind == "kpi" or result.check in wanted:
+            by_check.setdefault(result.check, []).append(result)
+    context: dict[str, Any] = {}
+    for name, results in by_check.items():
+        if len(results) == 1:
+            context[name] = results[0].value
+        else:
+            context[name] = {_context_key(r): r.value for r in results}
+    return context
 
 
 def notification_from(data: Mapping[str, Any]) -> Notification:
@@ -188,8 +214,7 @@ class AlertManager:
                     value=r.value, severity=r.severity, lower=r.lower, upper=r.upper)
             for r in alert.findings
         )  # fmt: skip
-        context = {r.metric: r.value for r in report.results
-                   if r.kind == "kpi" or r.check in rule.context}  # fmt: skip
+        context = check_context(report, rule)
         if version is None and report.reference:  # the monitor watches every version:
             version = report.reference.get("version")  # name its baseline's, if it has one
         variables = {
@@ -199,9 +224,9 @@ class AlertManager:
             "findings": [f.to_dict() for f in findings], "report_url": url, "context": context,
             "group": dict(alert.group), "version": version,
         }  # fmt: skip
-        state = "resolved" if transition.notify == "resolved" else "firing"
-        title = (f"[{rule.tier.upper()}] {rule.name} {state} on {report.model}: "
-                 f"{len(findings)} finding(s)"
+        # No tier and no state in the title: each channel shows them once, in its own way
+        # (``channels._render.headline`` for the "[CRITICAL]"/"[RESOLVED]" tag).
+        title = (f"{rule.name} on {report.model}: {len(findings)} finding(s)"
                  + (" (late-label revision)" if transition.revision else ""))  # fmt: skip
         notification = Notification(
             id=str(uuid.uuid4()), kind=transition.notify, alert_id=alert.id,

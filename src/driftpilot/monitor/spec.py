@@ -522,6 +522,23 @@ class MonitorSpec(_Strict):
             raise ValueError(f"alert rule names must be unique; repeated {repeated}")
         return rules
 
+    @field_validator("alerts")
+    @classmethod
+    def _context_checks(
+        cls, rules: list[AlertRuleSpec], info: pydantic.ValidationInfo
+    ) -> list[AlertRuleSpec]:
+        if "checks" not in info.data:  # the checks failed to validate: that error is reported
+            return rules
+        names = [check_name(c) for c in info.data["checks"]]
+        for rule in rules:
+            unknown = [n for n in rule.context if n not in names]
+            if unknown:
+                raise ValueError(
+                    f"alert rule {rule.name!r}: 'context' names {unknown[0]!r}, which is not a "
+                    f"check of this monitor (its checks: {', '.join(names) or 'none'})"
+                )
+        return rules
+
     def to_dict(self) -> dict[str, Any]:
         """Return the definition as JSON-ready data (durations in seconds, times in µs)."""
         return self.model_dump(mode="json", by_alias=True)
