@@ -322,10 +322,16 @@ class ConfidenceCheck(_Check):
 
 
 class KpiCheck(_Check):
-    """A business KPI: ``module:function`` given the window's events, returning a number."""
+    """A business KPI: ``module:function`` given the window's events, returning a number.
+
+    The function gets one frame of the window's events with their labels: a ``pyarrow.Table``
+    by default, or a pandas or polars ``DataFrame`` (``frame``); its columns are listed in
+    ``driftpilot.monitor._kpi_frame``.
+    """
 
     type: Literal["kpi"]
     function: str
+    frame: Literal["pyarrow", "pandas", "polars"] = "pyarrow"
     metric: str = "kpi"
     min: float | None = None
     max: float | None = None
