@@ -21,6 +21,7 @@ import jinja2
 from driftpilot.alerts.config import AlertingConfig
 from driftpilot.alerts.engine import AlertState, StaleAlertsError, Transition, seen_alerts, step
 from driftpilot.alerts.notification import EVENT_TYPES, Finding, Notification, cloudevent, iso
+from driftpilot.alerts.report_links import ReportLinks
 from driftpilot.monitor.results import CheckResult, MonitorReport
 from driftpilot.monitor.spec import AlertRuleSpec, MonitorSpec
 
@@ -142,6 +143,9 @@ class AlertManager:
         Microseconds since the epoch.
     publish
         Sends a CloudEvent to the buses (monitor-run and drift events); ``None`` when no bus.
+    links
+        Signs the report links of notifications (the service's HTML page of a run); without
+        it a link names the JSON route ``/v1/runs/{id}``, which needs an API key.
     """
 
     def __init__(
@@ -151,11 +155,13 @@ class AlertManager:
         *,
         clock: Callable[[], int],
         publish: Callable[[dict[str, Any]], object] | None = None,
+        links: ReportLinks | None = None,
     ) -> None:
         self.store = store
         self.config = config or AlertingConfig()
         self.clock = clock
         self.publish = publish
+        self.links = links
 
     def process(
         self, spec: MonitorSpec, report: MonitorReport, run_id: int | None = None
@@ -208,7 +214,10 @@ class AlertManager:
                   **alert.group}  # fmt: skip
         url = None
         if self.config.public_url and run_id is not None:
-            url = f"{self.config.public_url.rstrip('/')}/v1/runs/{run_id}"
+            if self.links is not None:  # the HTML page, opened by the signed link alone
+                url = self.links.url(self.config.public_url, run_id, now=now)
+            else:  # the JSON report, which needs an API key
+                url = f"{self.config.public_url.rstrip('/')}/v1/runs/{run_id}"
         findings = tuple(
             Finding(check=r.check, metric=r.metric, feature=r.feature, segment=r.segment,
                     value=r.value, severity=r.severity, lower=r.lower, upper=r.upper)
