@@ -207,7 +207,7 @@ def _output_table(events: WindowEvents, role: str) -> dict[str, list[Any]]:
 def _output_drift(
     ctx: WindowContext, check: PredictionDriftCheck | TargetDriftCheck, name: str
 ) -> list[_Found]:
-    """Drift of the predictions (and scores) or of the labels.
+    """Return the drift of the predictions (and scores) or of the labels.
 
     Like feature drift, a numeric output without a baseline has no histogram in the bucket
     profiles (their edges would differ from batch to batch), so the reference and the window
@@ -249,7 +249,7 @@ def _output_drift(
             ]
             if shared:
                 found += [_Found(c, None) for c in _compare(ref_table, cur_table, check, shared)]
-        return found  # fmt: skip
+        return found
     found = [_Found(c, None) for c in _compare(ref_profile, cur_profile, check, [column])]
     if scores and ref_scores is not None and ctx.current.scores is not None:
         shared = [c for c in ctx.current.scores.columns if c in ref_scores.columns]

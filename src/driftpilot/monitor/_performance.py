@@ -33,9 +33,7 @@ from driftpilot.monitor.spec import (
 )
 from driftpilot.monitor.thresholds import Band, calibrated_band, judge
 from driftpilot.monitor.windows import windows_between
-from driftpilot.performance import (
-    ConfidenceBasedEstimator,
-)
+from driftpilot.performance import ConfidenceBasedEstimator
 from driftpilot.profile import Baseline
 
 __all__ = [
