@@ -14,10 +14,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 from driftpilot.monitor import Window, evaluate, parse_monitors
 from driftpilot.monitor._data import WindowEvents, WindowProfile
+from driftpilot.monitor._realized import realized_metrics
 from driftpilot.monitor.source import Reference
 from driftpilot.performance import ConfidenceBasedEstimator
 
@@ -187,3 +190,39 @@ def test_the_estimate_and_a_score_detector_leave_invalid_scores_out(source: Any)
     notes = " ".join(report.notes)
     assert "estimated_performance: 70 events had a missing" in notes
     assert "detector: 70 events had a missing" in notes
+
+
+_SCORE = st.one_of(st.floats(0, 1, allow_nan=False).map(lambda p: (True, {"default": p})),
+                   st.sampled_from(INVALID).map(lambda bad: (False, bad)))  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(st.integers(0, 1), st.integers(0, 1), _SCORE), min_size=1,
+                     max_size=60))  # fmt: skip
+def test_score_metrics_use_exactly_the_valid_scores(
+    rows: list[tuple[int, int, tuple[bool, Any]]],
+) -> None:
+    n = len(rows)
+    events = WindowEvents(
+        timestamps=np.arange(n, dtype=np.int64), event_ids=[str(i) for i in range(n)],
+        versions=["v"] * n, features=[{}] * n, predictions=[r[1] for r in rows],
+        scores=[r[2][1] for r in rows], latencies=[None] * n, segments=[None] * n,
+        flags=[()] * n, labels=[r[0] for r in rows], label_timestamps=[0] * n,
+    )  # fmt: skip
+    (check,) = _spec([{"type": "performance", "metrics": ["roc_auc"]}]).checks
+    found = realized_metrics("binary", events, check)
+    valid = [(t, score["default"]) for t, _, (ok, score) in rows if ok]
+    assert found.n_invalid_scores == n - len(valid)
+    decided = [int(score["default"] >= 0.5) if ok else p for _, p, (ok, score) in rows]
+    assert found.values["accuracy"] == pytest.approx(
+        skm.accuracy_score([r[0] for r in rows], decided))  # fmt: skip
+    truth, scores = [t for t, _ in valid], [p for _, p in valid]
+    if len(set(truth)) == 2:
+        assert found.values["roc_auc"] == pytest.approx(skm.roc_auc_score(truth, scores),
+                                                        abs=1e-9)  # fmt: skip
+    if valid:
+        assert found.values["brier"] == pytest.approx(
+            skm.brier_score_loss(truth, scores, labels=[0, 1]), abs=1e-9)  # fmt: skip
+    else:
+        assert found.values["roc_auc"] is None
+        assert found.values["brier"] is None
