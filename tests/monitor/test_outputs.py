@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from driftpilot.monitor._outputs import is_positive, positive_scores, top_scores
+from driftpilot.monitor._outputs import is_positive, positive_scores, score_values, top_scores
 
 
 @pytest.mark.parametrize("positive", [1, "1", True, "true", "True"])
@@ -77,3 +77,13 @@ def test_top_scores() -> None:
 
 def test_top_scores_of_nothing() -> None:
     assert top_scores([]).shape == (0,)
+
+
+def test_score_values_are_nan_where_a_score_is_invalid() -> None:
+    found = score_values(
+        [{"1": 0.7}, None, "0.7", 1.5, -0.1, math.nan, {"1": True}, [0.4, 0.6], {"a": 0.2}, 0.0],
+        name=None, positive=1,
+    )  # fmt: skip
+    assert found[[0, 7, 9]].tolist() == [0.7, 0.6, 0.0]
+    assert np.isnan(found[[1, 2, 3, 4, 5, 6]]).all()
+    assert found[8] == 0.2  # a single score is the positive class's

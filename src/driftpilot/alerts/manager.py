@@ -24,10 +24,11 @@ import jinja2
 from driftpilot.alerts.config import AlertingConfig
 from driftpilot.alerts.engine import AlertState, StaleAlertsError, Transition, seen_alerts, step
 from driftpilot.alerts.notification import EVENT_TYPES, Finding, Notification, cloudevent, iso
-from driftpilot.monitor.results import MonitorReport
+from driftpilot.alerts.report_links import ReportLinks
+from driftpilot.monitor.results import CheckResult, MonitorReport
 from driftpilot.monitor.spec import AlertRuleSpec, MonitorSpec
 
-__all__ = ["AlertManager", "AlertStorePort", "notification_from", "render"]
+__all__ = ["AlertManager", "AlertStorePort", "check_context", "notification_from", "render"]
 
 logger = logging.getLogger("driftpilot.alerts")
 _ATTEMPTS = 5  # steps of one report against alerts that keep changing under it
@@ -88,6 +89,32 @@ def render(template: str | None, context: Mapping[str, Any]) -> str:
         return f"(the rule's message template failed: {err}) {fallback}"
 
 
+def _context_key(result: CheckResult) -> str:
+    parts = [result.segment, result.feature, result.metric]
+    return "/".join(p for p in parts if p)
+
+
+def check_context(report: MonitorReport, rule: AlertRuleSpec) -> dict[str, Any]:
+    """Return the values a notification carries, keyed by check name.
+
+    Every KPI check is included, and every check the rule names in ``context``. A check with
+    one result gives its value (``{"missed": 32.0}``); a check with several (one per feature,
+    metric or segment) gives a mapping keyed by ``segment/feature/metric`` (the parts it has).
+    """
+    wanted = set(rule.context)
+    by_check: dict[str, list[CheckResult]] = {}
+    for result in report.results:
+        if result.kind == "kpi" or result.check in wanted:
+            by_check.setdefault(result.check, []).append(result)
+    context: dict[str, Any] = {}
+    for name, results in by_check.items():
+        if len(results) == 1:
+            context[name] = results[0].value
+        else:
+            context[name] = {_context_key(r): r.value for r in results}
+    return context
+
+
 def notification_from(data: Mapping[str, Any]) -> Notification:
     """Rebuild a notification stored in the outbox."""
     fields = dict(data)
@@ -123,6 +150,9 @@ class AlertManager:
     max_window_age
         Seconds: notifications about a window that ended longer ago are suppressed unless
         the run asks to notify (``None``: no limit).
+    links
+        Signs the report links of notifications (the service's HTML page of a run); without
+        it a link names the JSON route ``/v1/runs/{id}``, which needs an API key.
     """
 
     def __init__(
@@ -133,12 +163,14 @@ class AlertManager:
         clock: Callable[[], int],
         publish: Callable[[dict[str, Any]], object] | None = None,
         max_window_age: float | None = None,
+        links: ReportLinks | None = None,
     ) -> None:
         self.store = store
         self.config = config or AlertingConfig()
         self.clock = clock
         self.publish = publish
         self.max_window_age = max_window_age
+        self.links = links
 
     def process(
         self,
@@ -214,14 +246,16 @@ class AlertManager:
                   **alert.group}  # fmt: skip
         url = None
         if self.config.public_url and run_id is not None:
-            url = f"{self.config.public_url.rstrip('/')}/v1/runs/{run_id}"
+            if self.links is not None:  # the HTML page, opened by the signed link alone
+                url = self.links.url(self.config.public_url, run_id, now=now)
+            else:  # the JSON report, which needs an API key
+                url = f"{self.config.public_url.rstrip('/')}/v1/runs/{run_id}"
         findings = tuple(
             Finding(check=r.check, metric=r.metric, feature=r.feature, segment=r.segment,
                     value=r.value, severity=r.severity, lower=r.lower, upper=r.upper)
             for r in alert.findings
         )  # fmt: skip
-        context = {r.metric: r.value for r in report.results
-                   if r.kind == "kpi" or r.check in rule.context}  # fmt: skip
+        context = check_context(report, rule)
         if version is None and report.reference:  # the monitor watches every version:
             version = report.reference.get("version")  # name its baseline's, if it has one
         variables = {
@@ -231,9 +265,9 @@ class AlertManager:
             "findings": [f.to_dict() for f in findings], "report_url": url, "context": context,
             "group": dict(alert.group), "version": version,
         }  # fmt: skip
-        state = "resolved" if transition.notify == "resolved" else "firing"
-        title = (f"[{rule.tier.upper()}] {rule.name} {state} on {report.model}: "
-                 f"{len(findings)} finding(s)"
+        # No tier and no state in the title: each channel shows them once, in its own way
+        # (``channels._render.headline`` for the "[CRITICAL]"/"[RESOLVED]" tag).
+        title = (f"{rule.name} on {report.model}: {len(findings)} finding(s)"
                  + (" (late-label revision)" if transition.revision else ""))  # fmt: skip
         notification = Notification(
             id=str(uuid.uuid4()), kind=transition.notify, alert_id=alert.id,

@@ -10,7 +10,7 @@ every segment), so adding segments does not add false alarms.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -129,7 +129,6 @@ def _feature_names(ctx: WindowContext, check: FeatureDriftCheck, reference: Any)
 def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
     """Run one drift check over the window (and its segments)."""
     name = check_name(check)
-    kind_column = {"prediction_drift": "prediction", "target_drift": "label"}
     found: list[_Found] = []
     try:
         if isinstance(check, FeatureDriftCheck):
@@ -187,28 +186,90 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
                     continue
                 found += [_Found(c, segment) for c in results]
         else:
-            role = "prediction" if isinstance(check, PredictionDriftCheck) else "labels"
-            ref_profile = ctx.reference_output(role)
-            cur_profile = ctx.current.prediction if role == "prediction" else ctx.current.labels
-            if ref_profile is None:
-                return [_missing(name, f"the reference has no {role} summary", "error")]
-            if cur_profile is None or cur_profile.n_rows < check.min_events:
-                n_rows = 0 if cur_profile is None else cur_profile.n_rows
-                return [_missing(name, f"{n_rows} {role}, fewer than min_events="
-                                 f"{check.min_events}; not judged", "no_data")]  # fmt: skip
-            column = kind_column[check.type]
-            found += [_Found(c, None) for c in _compare(ref_profile, cur_profile, check, [column])]
-            ref_window = ctx.reference_window
-            if (isinstance(check, PredictionDriftCheck) and check.scores
-                    and ref_window is not None and ref_window.scores is not None
-                    and ctx.current.scores is not None):  # fmt: skip
-                shared = [c for c in ctx.current.scores.columns if c in ref_window.scores.columns]
-                if shared:
-                    found += [_Found(c, None) for c in _compare(
-                        ref_window.scores, ctx.current.scores, check, shared)]  # fmt: skip
+            outcome = _output_drift(ctx, check, name)
+            if isinstance(outcome, CheckResult):
+                return [outcome]
+            found += outcome
     except DriftpilotError as err:
         return [_missing(name, str(err), "error")]
     return _correct(name, check, found)
+
+
+def _output_table(events: WindowEvents, role: str) -> dict[str, list[Any]]:
+    """Return the raw predictions, labels (of labelled events) or scores (a column per key)."""
+    if role == "prediction":
+        return {"prediction": list(events.predictions)}
+    if role == "labels":
+        return {"label": [v for v in events.labels if v is not None]}
+    rows: list[dict[str, Any]] = []
+    for item in events.scores:
+        if isinstance(item, Mapping):
+            rows.append({str(k): v for k, v in item.items()})
+        elif isinstance(item, list):
+            rows.append({str(i): v for i, v in enumerate(item)})
+        else:
+            rows.append({})
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    return {
+        k: [v if isinstance(v, int | float) and not isinstance(v, bool) else None
+            for v in (row.get(k) for row in rows)]
+        for k in names
+    }  # fmt: skip
+
+
+def _output_drift(
+    ctx: WindowContext, check: PredictionDriftCheck | TargetDriftCheck, name: str
+) -> list[_Found] | CheckResult:
+    """Return the drift of the predictions (and scores) or of the labels.
+
+    Like feature drift, a numeric output without a baseline has no histogram in the bucket
+    profiles (their edges would differ from batch to batch), so the reference and the window
+    are then compared from raw events, binned on the fly (and the report says so).
+    """
+    role = "prediction" if isinstance(check, PredictionDriftCheck) else "labels"
+    column = "prediction" if role == "prediction" else "label"
+    ref_profile = ctx.reference_output(role)
+    cur_profile = ctx.current.prediction if role == "prediction" else ctx.current.labels
+    if ref_profile is None:
+        return _missing(name, f"the reference has no {role} summary", "error")
+    if cur_profile is None or cur_profile.n_rows < check.min_events:
+        n_rows = 0 if cur_profile is None else cur_profile.n_rows
+        return _missing(name, f"{n_rows} {role}, fewer than min_events={check.min_events}; "
+                        "not judged", "no_data")  # fmt: skip
+    raw = ctx.reference_events()
+    scores = isinstance(check, PredictionDriftCheck) and check.scores
+    ref_scores = ctx.reference_window.scores if ctx.reference_window is not None else None
+    unbinned = _unbinned(ref_profile, [column]) or (
+        scores and ref_scores is not None and _unbinned(ref_scores, None)
+    )
+    if raw is not None and unbinned:
+        ctx.notes.append(f"{name}: no baseline histograms, so drift was computed from raw "
+                         "events (exact mode)")  # fmt: skip
+        found = [
+            _Found(c, None)
+            for c in _compare(
+                _output_table(raw, role), _output_table(ctx.events, role), check, [column]
+            )
+        ]
+        if scores:
+            ref_table, cur_table = _output_table(raw, "scores"), _output_table(ctx.events, "scores")
+            shared = [
+                c
+                for c in cur_table
+                if c in ref_table
+                and any(v is not None for v in ref_table[c])
+                and any(v is not None for v in cur_table[c])
+            ]
+            if shared:
+                found += [_Found(c, None) for c in _compare(ref_table, cur_table, check, shared)]
+        return found
+    found = [_Found(c, None) for c in _compare(ref_profile, cur_profile, check, [column])]
+    if scores and ref_scores is not None and ctx.current.scores is not None:
+        shared = [c for c in ctx.current.scores.columns if c in ref_scores.columns]
+        if shared:
+            found += [_Found(c, None) for c in _compare(
+                ref_scores, ctx.current.scores, check, shared)]  # fmt: skip
+    return found
 
 
 def _correct(name: str, check: DriftCheck, found: list[_Found]) -> list[CheckResult]:

@@ -3,8 +3,12 @@
 Binary models log ``scores`` as a mapping of class to probability (``{"default": 0.83}``), a
 list, or a single number; the positive class's probability is the ``score`` key named in the
 check, else the only score, else the key equal to the positive class, else the second item of
-a two-item list. Without any score the prediction itself (1 or 0) stands in, which makes
-threshold-free metrics such as ROC-AUC degenerate (documented in the README).
+a two-item list. A score that is missing, not a number, not finite or outside ``[0, 1]`` is
+invalid: ``score_values`` gives NaN for it, and score-based metrics (ROC-AUC, PR-AUC,
+log-loss, Brier, ECE, the label-free estimate, score detectors) leave its event out and count
+it. Threshold metrics (accuracy, precision, recall, F1) keep every event: ``positive_scores``
+stands the prediction (1 or 0) in for an invalid score, so the event is judged by what the
+model decided.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import numpy as np
 
 from driftpilot._typing import BoolArray, FloatArray
 
-__all__ = ["is_positive", "positive_scores", "top_scores"]
+__all__ = ["SCORE_METRICS", "is_positive", "positive_scores", "score_values", "top_scores"]
+
+#: Binary metrics computed from the scores themselves, not from decisions at a threshold.
+SCORE_METRICS = frozenset({"roc_auc", "pr_auc", "log_loss", "brier", "ece"})
 
 
 def is_positive(values: Sequence[Any], positive: object) -> BoolArray:
@@ -41,23 +48,39 @@ def _score_of(scores: Any, name: str | None, positive: object) -> float | None:
             value = next(iter(scores.values()))
         else:
             value = scores.get(str(positive))
-        return float(value) if isinstance(value, int | float) else None
+        return _number(value)
     if isinstance(scores, list) and len(scores) == 2:
-        value = scores[1]
-        return float(value) if isinstance(value, int | float) else None
+        return _number(scores[1])
     return None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def score_values(scores: Sequence[Any], *, name: str | None, positive: object) -> FloatArray:
+    """Return each event's positive-class probability, NaN where it is invalid or missing."""
+    out = np.full(len(scores), np.nan)
+    for i, item in enumerate(scores):
+        value = _score_of(item, name, positive)
+        if value is not None and 0 <= value <= 1:  # NaN fails the comparison too
+            out[i] = value
+    return out
 
 
 def positive_scores(
     scores: Sequence[Any], predictions: Sequence[Any], *, name: str | None, positive: object
 ) -> FloatArray:
-    """Return each event's positive-class probability (the prediction as 0/1 where none)."""
+    """Return each event's positive-class probability, the prediction as 0/1 where invalid.
+
+    For threshold metrics only (an event is positive when its value is ``>= threshold``);
+    score-based metrics use :func:`score_values` and leave invalid scores out.
+    """
     predicted = is_positive(predictions, positive)
-    out = np.empty(len(scores), dtype=np.float64)
-    for i, item in enumerate(scores):
-        value = _score_of(item, name, positive)
-        out[i] = float(predicted[i]) if value is None or not 0 <= value <= 1 else value
-    return out
+    values = score_values(scores, name=name, positive=positive)
+    return np.where(np.isnan(values), predicted.astype(np.float64), values)
 
 
 def top_scores(scores: Sequence[Any]) -> FloatArray:

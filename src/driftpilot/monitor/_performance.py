@@ -21,7 +21,14 @@ from driftpilot.detectors import ADWIN, DDM, EDDM, KSWIN, PageHinkley, Streaming
 from driftpilot.errors import DriftpilotError
 from driftpilot.monitor._context import WindowContext
 from driftpilot.monitor._data import WindowEvents
-from driftpilot.monitor._outputs import is_positive, positive_scores, top_scores
+from driftpilot.monitor._outputs import (
+    SCORE_METRICS,
+    is_positive,
+    positive_scores,
+    score_values,
+    top_scores,
+)
+from driftpilot.monitor._realized import invalid_note, realized_metrics
 from driftpilot.monitor.results import CheckResult, Severity, Status
 from driftpilot.monitor.source import DetectorState
 
@@ -36,12 +43,7 @@ from driftpilot.monitor.spec import (
 )
 from driftpilot.monitor.thresholds import Band, calibrated_band, judge
 from driftpilot.monitor.windows import windows_between
-from driftpilot.performance import (
-    ConfidenceBasedEstimator,
-    binary_metrics,
-    multiclass_metrics,
-    regression_metrics,
-)
+from driftpilot.performance import ConfidenceBasedEstimator
 from driftpilot.profile import Baseline
 
 __all__ = [
@@ -66,43 +68,6 @@ Scored = PerformanceCheck | PerformanceDecayCheck | EstimatedPerformanceCheck | 
 
 def _labelled(events: WindowEvents) -> WindowEvents:
     return events.select(events.labelled)
-
-
-def realized_metrics(
-    task: str, events: WindowEvents, check: Scored
-) -> tuple[dict[str, float | None], dict[str, float | None], int]:
-    """Return every metric of the labelled events, their standard errors and the label count."""
-    labelled = _labelled(events)
-    n = len(labelled)
-    coverage = n / len(events) if len(events) else None
-    values: dict[str, float | None] = {"label_coverage": coverage}
-    errors: dict[str, float | None] = {}
-    if n == 0:
-        return values, errors, 0
-    if task == "regression":
-        truth = np.array([float(v) for v in labelled.labels])
-        predicted = np.array([float(v) for v in labelled.predictions])
-        result: Any = regression_metrics(truth, predicted)
-    elif task == "binary":
-        scores = positive_scores(labelled.scores, labelled.predictions, name=check.score,
-                                 positive=check.positive)  # fmt: skip
-        truth_pos = is_positive(labelled.labels, check.positive)
-        result = binary_metrics(truth_pos.astype(np.int64), scores,
-                                threshold=check.decision_threshold, positive=1)  # fmt: skip
-    else:
-        result = multiclass_metrics([str(v) for v in labelled.labels],
-                                    [str(v) for v in labelled.predictions])  # fmt: skip
-    data = result.to_dict()
-    for key, value in data.items():
-        if isinstance(value, int | float) and not isinstance(value, bool) and key not in (
-            "n", "n_positive", "threshold", "n_bins", "log_loss_eps", "mape_eps",
-            "true_positive", "false_positive", "false_negative", "true_negative",
-        ):  # fmt: skip
-            values[key] = float(value)
-        elif value is None and key not in values:
-            values[key] = None
-    errors.update(data.get("standard_errors") or {})
-    return values, errors, n
 
 
 def _chunks(ctx: WindowContext) -> list[WindowEvents]:
@@ -133,20 +98,25 @@ def performance_results(ctx: WindowContext, check: PerformanceCheck) -> list[Che
     """Realized metrics of the window with fixed or calibrated thresholds."""
     name = check_name(check)
     try:
-        values, errors, n_labels = realized_metrics(ctx.task, ctx.events, check)
+        realized = realized_metrics(ctx.task, ctx.events, check)
     except DriftpilotError as err:
         return [CheckResult(check=name, kind="performance", metric=m, value=None,
                             reason=str(err), status="error") for m in check.metrics]  # fmt: skip
+    values, errors, n_labels = realized.values, realized.errors, realized.n_labels
+    n_invalid = realized.n_invalid_scores
+    by_score = [m for m in check.metrics if m in SCORE_METRICS]
+    if n_invalid and by_score:
+        ctx.notes.append(invalid_note(name, n_invalid, "labelled events", ", ".join(by_score)))
 
     def chunk_values(chunks: list[WindowEvents]) -> list[dict[str, float | None]]:
         out = []
         for chunk in chunks:
             try:
-                chunk_metrics, _, used = realized_metrics(ctx.task, chunk, check)
+                found = realized_metrics(ctx.task, chunk, check)
             except DriftpilotError:
                 continue
-            if used >= check.min_labels:
-                out.append(chunk_metrics)
+            if found.n_labels >= check.min_labels:
+                out.append(found.values)
         return out
 
     results = []
@@ -163,12 +133,20 @@ def performance_results(ctx: WindowContext, check: PerformanceCheck) -> list[Che
             if band is None:
                 reason = "no threshold: give 'thresholds' or a time-range reference to calibrate"
                 status = "error"
+        details: dict[str, Any] = band.details() if band else {}
+        if metric in SCORE_METRICS and n_labels:
+            details["n_invalid_scores"] = n_invalid
+            if n_invalid == n_labels:
+                reason = f"none of the {n_labels} labelled events has a valid score"
+            elif n_invalid:
+                left_out = f"{n_invalid} events with an invalid score left out"
+                reason = left_out if reason is None else f"{reason}; {left_out}"
         results.append(CheckResult(
             check=name, kind="performance", metric=metric, value=value,
             stderr=errors.get(metric), lower=band.lower if band else None,
             upper=band.upper if band else None, severity=_severity(flagged, check.severity),
-            n=len(ctx.events), n_labels=n_labels, reason=reason,
-            details=band.details() if band else {}, status=status,
+            n=len(ctx.events), n_labels=n_labels, reason=reason, details=details,
+            status=status,
         ))  # fmt: skip
     return results
 
@@ -189,12 +167,20 @@ def decay_results(ctx: WindowContext, check: PerformanceDecayCheck) -> list[Chec
             f"no expected {check.metric}: give 'expected' or store it in the baseline's "
             f"performance as '{check.source}_{check.metric}'"))]  # fmt: skip
     try:
-        values, errors, n_labels = realized_metrics(ctx.task, ctx.events, check)
+        realized = realized_metrics(ctx.task, ctx.events, check)
     except DriftpilotError as err:
         return [CheckResult(**base, value=None, reason=str(err), status="error")]
+    values, errors, n_labels = realized.values, realized.errors, realized.n_labels
+    details: dict[str, Any] = {}
+    if check.metric in SCORE_METRICS:
+        details["n_invalid_scores"] = realized.n_invalid_scores
+        if realized.n_invalid_scores:
+            ctx.notes.append(invalid_note(name, realized.n_invalid_scores, "labelled events",
+                                           check.metric))  # fmt: skip
     value = values.get(check.metric)
     if value is None or n_labels < check.min_labels:
         return [CheckResult(**base, value=None, n=len(ctx.events), n_labels=n_labels,
+                            details=details,
                             status="no_data" if n_labels < check.min_labels else "error",
                             reason=f"{n_labels} labels; not judged (min_labels="
                                    f"{check.min_labels})")]  # fmt: skip
@@ -208,7 +194,8 @@ def decay_results(ctx: WindowContext, check: PerformanceDecayCheck) -> list[Chec
         **base, value=drop, upper=check.max_drop,
         stderr=None if stderr is None else stderr / (abs(expected) if check.relative else 1.0),
         severity=_severity(flagged, check.severity), n=len(ctx.events), n_labels=n_labels,
-        details={"expected": expected, "realized": value, "relative": check.relative},
+        details={"expected": expected, "realized": value, "relative": check.relative,
+                 **details},
     )]  # fmt: skip
 
 
@@ -219,17 +206,24 @@ def _fit_estimator(ctx: WindowContext, check: EstimatedPerformanceCheck) -> Any:
             "estimated performance needs a time-range or trailing reference with labels"
         )
     labelled = _labelled(events)
-    scores = positive_scores(labelled.scores, labelled.predictions, name=check.score,
-                             positive=check.positive)  # fmt: skip
+    scores = score_values(labelled.scores, name=check.score, positive=check.positive)
+    valid = ~np.isnan(scores)
     truth = is_positive(labelled.labels, check.positive).astype(np.int64)
     return ConfidenceBasedEstimator(threshold=check.decision_threshold,
-                                    confidence=check.confidence).fit(truth, scores)  # fmt: skip
+                                    confidence=check.confidence).fit(truth[valid],
+                                                                     scores[valid])  # fmt: skip
 
 
-def _estimate(estimator: Any, events: WindowEvents, check: EstimatedPerformanceCheck) -> Any:
-    scores = positive_scores(events.scores, events.predictions, name=check.score,
-                             positive=check.positive)  # fmt: skip
-    return estimator.estimate(scores)
+def _estimate(
+    estimator: Any, events: WindowEvents, check: EstimatedPerformanceCheck
+) -> tuple[Any, int]:
+    """Return the estimate from the events' valid scores, and how many were invalid."""
+    scores = score_values(events.scores, name=check.score, positive=check.positive)
+    valid = ~np.isnan(scores)
+    n_invalid = int(valid.size - np.count_nonzero(valid))
+    if n_invalid == valid.size:
+        raise DriftpilotError(f"none of the {valid.size} events has a valid score")
+    return estimator.estimate(scores[valid]), n_invalid
 
 
 def estimated_results(ctx: WindowContext, check: EstimatedPerformanceCheck) -> list[CheckResult]:
@@ -246,7 +240,7 @@ def estimated_results(ctx: WindowContext, check: EstimatedPerformanceCheck) -> l
             return [CheckResult(check=name, kind="estimated_performance", metric=m, value=None,
                                 reason="no events in the window", status="no_data")
                     for m in check.metrics]  # fmt: skip
-        estimate = _estimate(estimator, ctx.events, check)
+        estimate, n_invalid = _estimate(estimator, ctx.events, check)
     except DriftpilotError as err:
         return [CheckResult(check=name, kind="estimated_performance", metric=m, value=None,
                             reason=str(err), status="error") for m in check.metrics]  # fmt: skip
@@ -255,14 +249,20 @@ def estimated_results(ctx: WindowContext, check: EstimatedPerformanceCheck) -> l
         out = []
         for chunk in chunks:
             if len(chunk) >= check.min_labels:
-                found = _estimate(estimator, chunk, check)
+                try:
+                    found, _ = _estimate(estimator, chunk, check)
+                except DriftpilotError:
+                    continue
                 out.append({m: getattr(found, m).value for m in check.metrics})
         return out
 
     try:
-        realized, _, n_labels = realized_metrics(ctx.task, ctx.events, check)
+        known = realized_metrics(ctx.task, ctx.events, check)
+        realized, n_labels = known.values, known.n_labels
     except DriftpilotError:
         realized, n_labels = {}, 0
+    if n_invalid:
+        ctx.notes.append(invalid_note(name, n_invalid, "events", "the estimate"))
     results = []
     for metric in check.metrics:
         found = getattr(estimate, metric)
@@ -272,10 +272,11 @@ def estimated_results(ctx: WindowContext, check: EstimatedPerformanceCheck) -> l
             check=name, kind="estimated_performance", metric=metric, value=found.value,
             stderr=found.stderr, lower=band.lower if band else None,
             upper=band.upper if band else None, severity=_severity(flagged, check.severity),
-            n=len(ctx.events), n_labels=n_labels,
+            n=len(ctx.events) - n_invalid, n_labels=n_labels,
+            reason=f"{n_invalid} events with an invalid score left out" if n_invalid else None,
             details={"estimate_lower": found.lower, "estimate_upper": found.upper,
                      "realized": realized.get(metric) if n_labels >= check.min_labels else None,
-                     **(band.details() if band else {})},
+                     "n_invalid_scores": n_invalid, **(band.details() if band else {})},
         ))  # fmt: skip
     return results
 
@@ -335,10 +336,15 @@ def detector_results(ctx: WindowContext, check: DetectorCheck) -> list[CheckResu
     except (TypeError, DriftpilotError) as err:
         return [CheckResult(**base, value=None, reason=f"bad detector params: {err}",
                             status="error")]  # fmt: skip
+    n_invalid = 0
     if check.stream == "score":
-        chosen = events
-        stream = positive_scores(events.scores, events.predictions, name=check.score,
-                                 positive=check.positive)  # fmt: skip
+        values = score_values(events.scores, name=check.score, positive=check.positive)
+        valid = ~np.isnan(values)
+        n_invalid = int(valid.size - np.count_nonzero(valid))
+        if n_invalid:
+            ctx.notes.append(invalid_note(name, n_invalid, "events", "the score stream"))
+        chosen = events.select(valid)
+        stream = values[valid]
     else:
         chosen = _labelled(events)
         if ctx.task == "regression":
@@ -376,7 +382,8 @@ def detector_results(ctx: WindowContext, check: DetectorCheck) -> list[CheckResu
         severity=_severity(bool(len(indices)), check.severity), n=len(stream),
         n_labels=len(chosen) if check.stream == "error" else None,
         details={"change_points": times, "stream": check.stream, **origin,
-                 "n_seen": detector.n_seen},
+                 "n_seen": detector.n_seen,
+                 **({"n_invalid_scores": n_invalid} if check.stream == "score" else {})},
     )]  # fmt: skip
 
 

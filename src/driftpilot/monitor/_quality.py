@@ -14,6 +14,7 @@ from typing import Any
 
 from driftpilot.errors import DriftpilotError
 from driftpilot.monitor._context import WindowContext
+from driftpilot.monitor._kpi_frame import kpi_frame
 from driftpilot.monitor.checks import load_function
 from driftpilot.monitor.results import CheckResult, Severity
 from driftpilot.monitor.spec import (
@@ -173,11 +174,15 @@ def _freshness(ctx: WindowContext, check: FreshnessCheck, base: dict[str, Any]) 
 
 
 def kpi_results(ctx: WindowContext, check: KpiCheck) -> list[CheckResult]:
-    """Call the user's KPI function with the window's events (and labels) and judge it."""
+    """Call the user's KPI function with a frame of the window's events and judge its value."""
     base: dict[str, Any] = {"check": check_name(check), "kind": "kpi", "metric": check.metric}
     try:
         function = load_function(check.function)
-        raw = function(ctx.events)
+        frame = kpi_frame(ctx.events, check.frame)
+    except DriftpilotError as err:
+        return [CheckResult(**base, value=None, reason=str(err))]
+    try:
+        raw = function(frame)
         value = float(raw)
     except DriftpilotError as err:
         return [CheckResult(**base, value=None, reason=str(err), status="error")]

@@ -56,7 +56,11 @@ class RunSummary:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SeriesPoint:
-    """One window's value of one check (newest revision)."""
+    """One window's value of one check (newest revision).
+
+    ``monitor``, ``check`` and ``kind`` say which check of which monitor produced it (a
+    realized and an estimated ``accuracy`` are two points of one window).
+    """
 
     window_start: int
     window_end: int
@@ -68,6 +72,9 @@ class SeriesPoint:
     revision: int
     n: int
     n_labels: int | None
+    monitor: str = ""
+    check: str = ""
+    kind: str = ""
 
 
 class MonitorSource(Protocol):

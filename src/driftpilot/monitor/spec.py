@@ -443,10 +443,16 @@ class ConfidenceCheck(_Check):
 
 
 class KpiCheck(_Check):
-    """A business KPI: ``module:function`` given the window's events, returning a number."""
+    """A business KPI: ``module:function`` given the window's events, returning a number.
+
+    The function gets one frame of the window's events with their labels: a ``pyarrow.Table``
+    by default, or a pandas or polars ``DataFrame`` (``frame``); its columns are listed in
+    ``driftpilot.monitor._kpi_frame``.
+    """
 
     type: Literal["kpi"]
     function: str
+    frame: Literal["pyarrow", "pandas", "polars"] = "pyarrow"
     metric: str = "kpi"
     min: float | None = None
     max: float | None = None
@@ -694,6 +700,23 @@ class MonitorSpec(_Strict):
         from driftpilot.monitor.checks import CHECK_ERROR_RULE
 
         return [*self.alerts, CHECK_ERROR_RULE] if self.alert_on_error else list(self.alerts)
+
+    @field_validator("alerts")
+    @classmethod
+    def _context_checks(
+        cls, rules: list[AlertRuleSpec], info: pydantic.ValidationInfo
+    ) -> list[AlertRuleSpec]:
+        if "checks" not in info.data:  # the checks failed to validate: that error is reported
+            return rules
+        names = [check_name(c) for c in info.data["checks"]]
+        for rule in rules:
+            unknown = [n for n in rule.context if n not in names]
+            if unknown:
+                raise ValueError(
+                    f"alert rule {rule.name!r}: 'context' names {unknown[0]!r}, which is not a "
+                    f"check of this monitor (its checks: {', '.join(names) or 'none'})"
+                )
+        return rules
 
     def to_dict(self) -> dict[str, Any]:
         """Return the definition as JSON-ready data (durations in seconds, times in µs)."""

@@ -21,12 +21,13 @@ from fastapi.concurrency import run_in_threadpool
 from driftpilot.alerts.config import AlertingConfig, load_alerting
 from driftpilot.alerts.dispatch import Dispatcher
 from driftpilot.alerts.manager import AlertManager
+from driftpilot.alerts.report_links import ReportLinks, file_secret
 from driftpilot.errors import DriftpilotError
 from driftpilot.monitor import MonitorReport, MonitorSpec, Runner, RunSummary
 from driftpilot.server.settings import Settings
 from driftpilot.store import Store, now_us
 
-__all__ = ["Alerting", "run_dispatcher"]
+__all__ = ["Alerting", "report_links", "run_dispatcher"]
 
 logger = logging.getLogger("driftpilot.alerts")
 
@@ -40,6 +41,7 @@ class Alerting:
     dispatcher: Dispatcher
     runner: Runner
     buses: list[Any]
+    links: ReportLinks
 
     @classmethod
     def for_settings(cls, settings: Settings, store: Store) -> Alerting:
@@ -64,8 +66,9 @@ class Alerting:
         def publish_one(index: int, event: dict[str, Any]) -> bool:
             return bool(all(r.ok for r in buses[index].publish(event)))
 
+        links = report_links(settings)
         manager = AlertManager(store.alerts, config, clock=now_us,
-                               publish=publish_all if buses else None,
+                               publish=publish_all if buses else None, links=links,
                                max_window_age=settings.notify_max_age or None)  # fmt: skip
 
         def on_report(spec: MonitorSpec, report: MonitorReport, summary: RunSummary,
@@ -75,12 +78,24 @@ class Alerting:
         runner = Runner(store.source, store.runs, on_report=on_report)
         dispatcher = Dispatcher(store.alerts, config, publish=publish_one)
         return cls(config=config, manager=manager, dispatcher=dispatcher, runner=runner,
-                   buses=buses)  # fmt: skip
+                   buses=buses, links=links)  # fmt: skip
 
     def close(self) -> None:
         """Close the bus connections."""
         for bus in self.buses:
             bus.close()
+
+
+def report_links(settings: Settings) -> ReportLinks:
+    """Return the signer of report links: ``report_secret``, else the data folder's file.
+
+    The file is read (or generated) when a link is first made or opened, not at start.
+    """
+    if settings.report_secret is not None:
+        secret = settings.report_secret.get_secret_value().encode("utf-8")
+        return ReportLinks(secret, ttl_seconds=settings.report_link_seconds)
+    folder = settings.data_dir
+    return ReportLinks(lambda: file_secret(folder), ttl_seconds=settings.report_link_seconds)
 
 
 async def run_dispatcher(alerting: Alerting, *, every: float, stop: asyncio.Event) -> None:

@@ -40,6 +40,7 @@ from driftpilot.server.routers import (
     models,
     monitors,
     queries,
+    reports,
 )
 from driftpilot.server.schemas import EventsBatch, LabelsBatch
 from driftpilot.server.settings import Settings
@@ -143,6 +144,7 @@ def create_app(
     install_docs(app, public_url=settings.public_url)
     app.include_router(health.router)
     app.include_router(metrics_router)
+    app.include_router(reports.router)
     for module in (models, baselines, ingest, queries, keys, monitors, alerts):
         app.include_router(module.router, prefix="/v1")
     app.add_middleware(

@@ -10,7 +10,7 @@ import ipaddress
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from driftpilot.store import default_url
@@ -84,6 +84,15 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds: alerts about a window that ended longer ago are recorded but "
         "their notifications suppressed, unless the run asks to notify (0: no limit).",
+    )
+    report_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of the signed report links in alerts (at least 32 characters; "
+        "the same on every replica); default: generated once into <data_dir>/report-link.key.",
+        min_length=32,
+    )
+    report_link_seconds: int = Field(
+        default=30 * 86400, ge=60, description="How long a signed report link opens."
     )
     dispatch_seconds: float = Field(
         default=2.0, ge=0, description="How often pending notifications are sent (0: never)."

@@ -328,7 +328,7 @@ class RunRepository:
         ``segment`` are matched exactly, and ``None`` means the results about no feature (or
         no segment): the model-wide values, not "any". Windows are selected by their start:
         ``start <= window_start < end``. Several monitors or checks reporting the same metric
-        give one point each per window.
+        give one point each per window, each naming its monitor, check and kind.
 
         Raises
         ------
@@ -352,11 +352,14 @@ class RunRepository:
             model_id = model_row(connection, model).id
             if monitor is not None:
                 conditions.append(c.c.monitor_id == monitor_row(connection, monitor).id)
+            m = t.monitors
             rows = connection.execute(
                 sa.select(
                     c.c.window_start, c.c.window_end, c.c.value, c.c.stderr, c.c.lower,
                     c.c.upper, c.c.severity, c.c.revision, c.c.n, c.c.n_labels,
+                    m.c.name.label("monitor"), c.c.check, c.c.kind,
                 )
+                .join(m, m.c.id == c.c.monitor_id)
                 .where(c.c.model_id == model_id, *conditions)
                 .order_by(c.c.window_start, c.c.window_end, c.c.id)
             ).all()  # fmt: skip

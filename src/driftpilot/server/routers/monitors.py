@@ -11,11 +11,13 @@ alerts it raises without notifying unless ``notify=true``.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime
 
 from driftpilot.errors import InvalidParameterError, RequestFormatError
@@ -24,6 +26,7 @@ from driftpilot.monitor import (
     Runner,
     RunOutcome,
     RunSummary,
+    SeriesPoint,
     check_alignment,
     evaluate_slos,
     parse_monitors,
@@ -31,6 +34,7 @@ from driftpilot.monitor import (
 )
 from driftpilot.monitor._yaml import load_yaml
 from driftpilot.monitor.windows import window_at
+from driftpilot.server._errors import error_response
 from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, require
 from driftpilot.server.monitoring import check_against_model, spec_of
 from driftpilot.server.routers._common import ERRORS, to_datetime, to_micros
@@ -251,8 +255,13 @@ async def series(
     feature: Annotated[str | None, Query(description="Omit for model-wide values.")] = None,
     segment: Annotated[str | None, Query(description="'name=value'; omit for all.")] = None,
     start: Start = None, end: End = None,
-) -> SeriesOut:  # fmt: skip
-    """Return one value per window over time (newest revisions), oldest first."""
+) -> SeriesOut | JSONResponse:  # fmt: skip
+    """Return one value per window over time (newest revisions), oldest first.
+
+    Each point names the monitor, check and kind it comes from. When the metric is reported
+    by more than one check (a realized and an estimated ``accuracy``) or monitor, ``check``
+    (or ``monitor``) is required: a 422 names it and lists the candidates.
+    """
     await run_in_threadpool(store.models.get_model, model)
     points = await run_in_threadpool(
         lambda: store.runs.series(
@@ -266,13 +275,38 @@ async def series(
             end=to_micros(end),
         )
     )
+    ambiguous = _ambiguity(points, metric, check=check, monitor=monitor)
+    if ambiguous is not None:
+        return ambiguous
     return SeriesOut(model=model, metric=metric, feature=feature, segment=segment, points=[
         SeriesPointOut(
             window_start=to_datetime(p.window_start),  # type: ignore[arg-type]
             window_end=to_datetime(p.window_end),  # type: ignore[arg-type]
             value=p.value, stderr=p.stderr, lower=p.lower, upper=p.upper, severity=p.severity,
-            revision=p.revision, n=p.n, n_labels=p.n_labels,
+            revision=p.revision, n=p.n, n_labels=p.n_labels, monitor=p.monitor, check=p.check,
+            kind=p.kind,
         ) for p in points])  # fmt: skip
+
+
+def _ambiguity(
+    points: Sequence[SeriesPoint], metric: str, *, check: str | None, monitor: str | None
+) -> JSONResponse | None:
+    """Return the 422 for a series mixing checks (or monitors) the caller did not pick."""
+    sources = sorted({(p.monitor, p.check, p.kind) for p in points})
+    checks = sorted({c for _, c, _ in sources})
+    monitors = sorted({m for m, _, _ in sources})
+    if check is None and len(checks) > 1:
+        field, choices = "check", checks
+    elif monitor is None and len(monitors) > 1:
+        field, choices = "monitor", monitors
+    else:
+        return None
+    listed = ", ".join(f"check {c!r} (kind {k}) of monitor {m!r}" for m, c, k in sources)
+    message = (f"The '{field}' parameter is required: metric {metric!r} is reported by more "
+               f"than one {field} ({listed}); give {field}= one of {choices}.")  # fmt: skip
+    candidates = [{"monitor": m, "check": c, "kind": k} for m, c, k in sources]
+    return error_response(422, "invalid_parameter", message,
+                          {"field": field, "candidates": candidates})  # fmt: skip
 
 
 @router.get("/monitors/{name}/slos", response_model=SLOList, dependencies=_read)

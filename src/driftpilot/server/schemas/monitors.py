@@ -97,6 +97,9 @@ class SeriesPointOut(BaseModel):
     revision: int
     n: int
     n_labels: int | None
+    monitor: str = Field(description="The monitor whose run produced the value.")
+    check: str = Field(description="The check's name in the monitor definition.")
+    kind: str = Field(description="drift, quality, performance, estimated_performance, ...")
 
 
 class SeriesOut(BaseModel):
