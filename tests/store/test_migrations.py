@@ -64,7 +64,7 @@ def test_upgrading_fills_the_check_states_from_recorded_results(
     lose the series it exported before."""
     from driftpilot.store import _tables as t
 
-    engine = create_engine(_empty_database(kind, tmp_path, request))
+    engine = create_engine(empty_database(kind, tmp_path, request))
     request.addfinalizer(engine.dispose)
     migrate.upgrade(engine, "0004")
     hour = 3_600_000_000

@@ -24,14 +24,12 @@ from driftpilot.monitor._data import WindowEvents
 from driftpilot.monitor._outputs import (
     SCORE_METRICS,
     is_positive,
-    positive_scores,
     score_values,
     top_scores,
 )
 from driftpilot.monitor._realized import invalid_note, realized_metrics
 from driftpilot.monitor.results import CheckResult, Severity, Status
 from driftpilot.monitor.source import DetectorState
-
 from driftpilot.monitor.spec import (
     HIGHER_IS_BETTER,
     ConfidenceCheck,
