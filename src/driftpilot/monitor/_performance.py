@@ -352,16 +352,18 @@ def detector_results(ctx: WindowContext, check: DetectorCheck) -> list[CheckResu
             stream = np.fromiter((str(a) != str(b) for a, b in zip(chosen.labels,
                                   chosen.predictions, strict=True)), dtype=np.float64,
                                  count=len(chosen))  # fmt: skip
-    if len(stream) == 0:
-        what = "labelled events" if check.stream == "error" else "events"
-        return [CheckResult(**base, value=None, status="no_data",
-                            reason=f"no {what} in the window")]  # fmt: skip
     order = np.argsort(chosen.timestamps, kind="stable")
     detector, origin = fresh, {"state": "fresh (not kept: no state store)"}
     fingerprint = ""
     if ctx.states is not None:
         fingerprint = _fingerprint(ctx, check)
         detector, origin = _resume(ctx, name, fingerprint, fresh)
+    if len(stream) == 0:  # nothing to feed: the state carries on unchanged to the next window
+        what = "labelled events" if check.stream == "error" else "events"
+        return [CheckResult(**base, value=None, status="no_data", n=0,
+                            reason=f"no {what} in the window",
+                            details={"change_points": [], "stream": check.stream, **origin,
+                                     "n_seen": detector.n_seen})]  # fmt: skip
     try:
         indices = detector.update_many(stream[order]).batch_drifts
     except DriftpilotError as err:
