@@ -58,6 +58,7 @@ class FakeLog:
 def _spec(*slos: dict[str, Any]) -> MonitorSpec:
     (spec,) = parse_monitors({
         "name": "loans-daily", "model": "loans", "window": {"size": "1d"},
+        "reference": {"trailing": "7d"},  # the estimate and calibrated bands need one
         "checks": [
             {"type": "estimated_performance", "name": "estimated", "metrics": ["accuracy"]},
             {"type": "performance", "name": "realized", "metrics": ["accuracy", "roc_auc"]},
