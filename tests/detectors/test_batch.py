@@ -158,3 +158,15 @@ def test_a_bad_batch_raises_before_anything_is_fed(name: str, bad: Any) -> None:
 def test_a_two_dimensional_batch_is_refused() -> None:
     with pytest.raises(InvalidParameterError, match=r"'xs'.*one-dimensional.*\(2, 2\)"):
         ADWIN().update_many(np.zeros((2, 2)))
+
+
+def test_the_python_kernel_skips_the_cut_test_of_a_one_value_window() -> None:
+    # log(log(1)) raises in Python (numba gives -inf); the loop never computes it there.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("driftpilot.detectors.adwin._COMPILED_FROM", 0)
+        patch.setattr(_adwin_kernel, "compiled", lambda: _adwin_kernel.run)
+        batch = ADWIN(clock=1, grace_period=0).update_many([1.0, 5.0, 5.0])
+    assert (
+        batch.to_dict()
+        == ADWIN(clock=1, grace_period=0).update(1.0).update(5.0).update(5.0).to_dict()
+    )

@@ -102,7 +102,8 @@ def run(
             # find a cut: walk the bucket boundaries from the oldest value on
             found = False
             n0, n1, u0, u1 = 0.0, width, 0.0, total
-            delta_prime = math.log(2.0 * math.log(width) / delta)
+            # (a one-value window has no cut to test: log(log(1)) would fail in Python)
+            delta_prime = math.log(2.0 * math.log(width) / delta) if width > 1.0 else 0.0
             for level in range(n_levels - 1, -1, -1):
                 size = float(1 << level)
                 last = counts[level] - 1
