@@ -50,7 +50,7 @@ class Server:
              "--db", db_url, "--log-level", "warning", *extra],
             stdout=self.log, stderr=subprocess.STDOUT, env=env,
         )  # fmt: skip
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.process.returncode}")
