@@ -76,7 +76,7 @@ def test_every_channel_hides_its_secrets_in_repr(channel: Channel) -> None:
     assert isinstance(channel, Channel)
 
 
-@pytest.mark.parametrize("status", [500, 502, 503, 504, 408, 429])
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 408, 425, 429, 409])
 def test_transient_statuses_are_retryable(
     server: LoopbackHTTP, channel: Channel, status: int
 ) -> None:
@@ -87,8 +87,20 @@ def test_transient_statuses_are_retryable(
     assert err.retry_after is None
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 413, 422])
-def test_other_4xx_are_not_retryable(server: LoopbackHTTP, channel: Channel, status: int) -> None:
+@pytest.mark.parametrize("status", [401, 403])
+def test_auth_failures_are_retried_but_a_revoked_slack_webhook_is_not(
+    server: LoopbackHTTP, channel: Channel, status: int
+) -> None:
+    """A rotated secret or key is fixed while the notification waits; Slack's 403 is final."""
+    server.script(Reply(status, b"invalid_token"))
+    err = failure(channel)
+    assert err.retryable is not (status == 403 and isinstance(channel, SlackChannel))
+
+
+@pytest.mark.parametrize("status", [400, 404, 405, 410, 413, 415, 422])
+def test_statuses_the_receiver_never_accepts_are_not_retryable(
+    server: LoopbackHTTP, channel: Channel, status: int
+) -> None:
     server.script(Reply(status, b"invalid_payload"))
     err = failure(channel)
     assert (err.retryable, err.status) == (False, status)
@@ -102,7 +114,7 @@ def test_redirects_are_not_followed(server: LoopbackHTTP, channel: Channel, stat
     assert len(server.requests) == 1
 
 
-@pytest.mark.parametrize("status", [429, 503])
+@pytest.mark.parametrize("status", [429, 503, 500])
 def test_retry_after_seconds_is_exposed(
     server: LoopbackHTTP, channel: Channel, status: int
 ) -> None:
@@ -110,8 +122,8 @@ def test_retry_after_seconds_is_exposed(
     assert failure(channel).retry_after == 12.0
 
 
-def test_retry_after_ignored_on_other_statuses(server: LoopbackHTTP, channel: Channel) -> None:
-    server.script(Reply(500, b"", {"Retry-After": "12"}))
+def test_retry_after_ignored_on_permanent_statuses(server: LoopbackHTTP, channel: Channel) -> None:
+    server.script(Reply(404, b"", {"Retry-After": "12"}))
     assert failure(channel).retry_after is None
 
 

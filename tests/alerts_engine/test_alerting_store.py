@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from driftpilot.alerts.channels.webhook import verify_signature
-from driftpilot.alerts.config import AlertingConfig, Route
+from driftpilot.alerts.config import AlertingConfig, RetryConfig, Route
 from driftpilot.alerts.dispatch import Dispatcher
 from driftpilot.alerts.manager import AlertManager
 from driftpilot.datasets import make_traffic
+from driftpilot.errors import NotFoundError
 from driftpilot.monitor import CheckResult, MonitorReport, MonitorSpec, Runner, parse_monitors
 from driftpilot.store import Store
 from traffic_fixtures import _labels, _load, _to_iso
@@ -29,7 +31,7 @@ HOUR = 3_600_000_000
 class _Hook:
     """A real HTTP server on loopback that records requests and answers ``status``."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.status = 200
         hook = self
@@ -44,7 +46,7 @@ class _Hook:
             def log_message(self, *args: Any) -> None:
                 del args
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -61,7 +63,10 @@ def hook() -> Iterator[_Hook]:
     server.close()
 
 
-def _setup(store: Store, hook: _Hook, **rule: Any) -> tuple[MonitorSpec, Runner, Dispatcher]:
+def _setup(
+    store: Store, hook: _Hook, *, retry: dict[str, float] | None = None,
+    dispatch_clock: Callable[[], float] = time.time, **rule: Any,
+) -> tuple[MonitorSpec, Runner, Dispatcher]:  # fmt: skip
     traffic = make_traffic(hours=30, per_hour=320, reference_hours=12, drift_at=20, seed=21)
     _load(store, traffic)
     (spec,) = parse_monitors({
@@ -74,7 +79,8 @@ def _setup(store: Store, hook: _Hook, **rule: Any) -> tuple[MonitorSpec, Runner,
     store.monitors.put(spec.name, model=spec.model, definition=spec.to_dict(), origin="api")
     config = AlertingConfig(channels={"hook": {"type": "webhook", "url": hook.url,
                                                "secret": "s3cret"}},
-                            routes=[Route(match={"team": "risk"}, channels=["hook"])])  # fmt: skip
+                            routes=[Route(match={"team": "risk"}, channels=["hook"])],
+                            retry=RetryConfig(**(retry or {})))  # fmt: skip
     clock = iter(range(10**12, 10**13, HOUR))
     manager = AlertManager(store.alerts, config, clock=lambda: next(clock))
 
@@ -82,7 +88,7 @@ def _setup(store: Store, hook: _Hook, **rule: Any) -> tuple[MonitorSpec, Runner,
         manager.process(s, r, summary.run_id, notify=notify)
 
     runner = Runner(store.source, store.runs, on_report=on_report)
-    dispatcher = Dispatcher(store.alerts, config, attempts=2, backoff=0.0, sleep=lambda _: None)
+    dispatcher = Dispatcher(store.alerts, config, clock=dispatch_clock, seed=0)
     return spec, runner, dispatcher
 
 
@@ -121,16 +127,89 @@ def test_silenced_notifications_are_kept_as_suppressed(store: Store, hook: _Hook
     assert store.alerts.list_alerts(state="firing")  # the alert itself still fires
 
 
-def test_a_delivery_that_always_fails_becomes_a_dead_letter(store: Store, hook: _Hook) -> None:
-    spec, runner, dispatcher = _setup(store, hook, renotify=None)
+def test_a_delivery_that_fails_for_longer_than_max_age_becomes_a_dead_letter(
+    store: Store, hook: _Hook
+) -> None:
+    now = [2_000_000_000.0]
+    spec, runner, dispatcher = _setup(
+        store, hook, retry={"backoff": 10, "max_backoff": 20, "max_age": 60},
+        dispatch_clock=lambda: now[0], renotify=None,
+    )  # fmt: skip
     hook.status = 503
     start = 1_767_225_600_000_000
     runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR, notify=True)
-    assert dispatcher.dispatch()["failed"] == 1
+    outcomes = []
+    for _ in range(10):
+        counts = dispatcher.dispatch()
+        outcomes.extend(counts.elements())
+        assert dispatcher.dispatch() == {}  # not due again at once: the wait is in time
+        now[0] += 21  # past the longest wait (max_backoff)
+    assert outcomes[-1] == "failed"
+    assert outcomes[:-1] == ["retrying"] * (len(outcomes) - 1)
     [dead] = store.alerts.notifications(status="failed")
-    assert dead.attempts == 2
+    assert dead.attempts == len(outcomes) == len(hook.requests)
+    assert 3 <= dead.attempts <= 4  # attempts 21 s apart, given up past 60 s after the first
+    assert dead.last_status == 503
     assert "503" in (dead.last_error or "")
+    assert "max_age=60" in (dead.last_error or "")
+
+
+def test_a_404_dead_letters_at_once_and_retry_sends_it_again(store: Store, hook: _Hook) -> None:
+    spec, runner, dispatcher = _setup(store, hook, renotify=None)
+    hook.status = 404
+    start = 1_767_225_600_000_000
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    assert dispatcher.dispatch() == {"failed": 1}
+    [dead] = store.alerts.notifications(status="failed")
+    assert (dead.attempts, dead.last_status) == (1, 404)
+    hook.status = 200  # the receiver's route is fixed
+    assert dispatcher.dispatch() == {}  # a dead letter stays dead until retried
+    assert store.alerts.retry_dead_letters(dead.id) == 1
+    with pytest.raises(NotFoundError, match="no dead letter"):
+        store.alerts.retry_dead_letters(dead.id)
+    assert dispatcher.dispatch() == {"sent": 1}
+    [sent] = store.alerts.notifications(status="sent")
+    assert (sent.id, sent.attempts) == (dead.id, 2)
     assert len(hook.requests) == 2
+    assert (
+        hook.requests[0][1] == hook.requests[1][1]
+        or json.loads(hook.requests[0][1])["id"] == json.loads(hook.requests[1][1])["id"]
+    )  # the same notification, same CloudEvent id
+
+
+@pytest.mark.slow
+def test_a_receiver_down_longer_than_the_old_budget_gets_the_notification_after(
+    store: Store,
+) -> None:
+    """The old delivery gave up after 5 attempts in 4.4 s; the receiver is down for 9 s here."""
+    hook = _Hook()
+    port = hook.server.server_address[1]
+    spec, runner, dispatcher = _setup(
+        store, hook, retry={"backoff": 0.25, "max_backoff": 1.0, "max_age": 120},
+        renotify=None,
+    )  # fmt: skip
+    hook.close()  # down: connections refused
+    start = 1_767_225_600_000_000
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    down_until = time.monotonic() + 9.0
+    while time.monotonic() < down_until:
+        assert "failed" not in dispatcher.dispatch()
+        time.sleep(0.1)
+    [waiting] = store.alerts.notifications(status="pending")
+    assert waiting.attempts >= 6  # more than the old budget of 5
+    assert "ConnectError" in (waiting.last_error or "")
+    hook = _Hook(port)  # back up, on the same address
+    try:
+        deadline = time.monotonic() + 30
+        while not store.alerts.notifications(status="sent") and time.monotonic() < deadline:
+            dispatcher.dispatch()
+            time.sleep(0.1)
+        [sent] = store.alerts.notifications(status="sent")
+        assert sent.attempts > waiting.attempts
+        assert len(hook.requests) == 1
+        assert json.loads(hook.requests[0][1])["id"] == sent.notification_id
+    finally:
+        hook.close()
 
 
 def test_acknowledged_alerts_are_not_renotified(store: Store, hook: _Hook) -> None:

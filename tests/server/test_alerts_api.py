@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from driftpilot.datasets import make_traffic
+from driftpilot.server import Settings, create_app
 
 Headers = dict[str, str]
 
@@ -94,3 +99,82 @@ def test_acknowledging_needs_admin(app: FastAPI, client: TestClient, admin: Head
     [alert] = client.get("/v1/alerts", headers=reader).json()["items"]
     answer = client.post(f"/v1/alerts/{alert['id']}/ack", headers=reader)
     assert answer.status_code == 403
+
+
+def test_dead_letters_are_listed_and_sent_again_over_the_api_and_the_cli(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from driftpilot.cli import app as cli
+
+    receiver = _Receiver()
+    alerting = tmp_path / "alerting.yaml"
+    alerting.write_text(
+        f"channels:\n  hook: {{type: webhook, url: '{receiver.url}'}}\n"
+        "routes:\n  - {match: {team: a}, channels: [hook]}\n"
+    )
+    app = create_app(settings.model_copy(update={"alerting": alerting, "dispatch_seconds": 0}))
+    try:
+        with TestClient(app) as client:
+            admin = {"Authorization": f"Bearer {app.state.store.keys.create(['admin']).key}"}
+            read = {"Authorization": f"Bearer {app.state.store.keys.create(['read']).key}"}
+            _raise_an_alert(client, admin)
+            receiver.status = 404  # the receiver's route is missing: no retry can help
+            assert app.state.alerting.dispatcher.dispatch() == {"failed": 1}
+            assert client.get("/v1/notifications/dead-letters", headers=read).status_code == 403
+            [dead] = client.get("/v1/notifications/dead-letters", headers=admin).json()["items"]
+            assert (dead["status"], dead["attempts"], dead["last_status"]) == ("failed", 1, 404)
+            listed = CliRunner().invoke(
+                cli, ["alerts", "dead-letters", "--format", "json", "--db", settings.db or ""]
+            )
+            assert listed.exit_code == 0, listed.output
+            assert [d["id"] for d in json.loads(listed.output)] == [dead["id"]]
+            receiver.status = 200
+            answer = client.post(f"/v1/notifications/{dead['id']}/retry", headers=admin)
+            assert answer.json() == {"queued": 1}
+            again = client.post(f"/v1/notifications/{dead['id']}/retry", headers=admin)
+            assert again.status_code == 404
+            assert app.state.alerting.dispatcher.dispatch() == {"sent": 1}
+            assert client.get("/v1/notifications/dead-letters", headers=admin).json() == {
+                "items": []
+            }
+            both = CliRunner().invoke(cli, ["alerts", "retry", "--db", settings.db or ""])
+            assert both.exit_code == 2
+            none = CliRunner().invoke(cli, ["alerts", "retry", "--all", "--db", settings.db or ""])
+            assert none.exit_code == 0
+            assert "0 dead letter(s)" in none.output
+            assert client.post("/v1/notifications/dead-letters/retry", headers=admin).json() == {
+                "queued": 0
+            }
+        assert len(receiver.bodies) == 2
+    finally:
+        app.state.store.close()
+        receiver.close()
+
+
+class _Receiver:
+    """A real webhook receiver on loopback answering ``status``."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.bodies: list[bytes] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                outer.bodies.append(self.rfile.read(int(self.headers["content-length"])))
+                self.send_response(outer.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                del args
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

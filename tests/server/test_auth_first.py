@@ -54,6 +54,7 @@ def _other_scope(scope: Scope) -> str:
     return "ingest" if scope is not Scope.INGEST else "read"
 
 
+@pytest.mark.slow
 def test_every_keyed_route_checks_the_key_before_reading_the_body(
     client: TestClient, app: FastAPI
 ) -> None:

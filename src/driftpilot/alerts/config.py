@@ -12,6 +12,10 @@ routes:                       # every route whose labels match gets the notifica
   - {match: {model: "~loan-.*"}, channels: [ops]}
 buses:
   - {kind: nats, url: "nats://127.0.0.1:4222", subject: driftpilot.events}
+retry:                        # the outbox's schedule (these are the defaults)
+  backoff: 1s                 # upper end of the first wait (full jitter), doubling per retry
+  max_backoff: 10m            # longest computed wait (a Retry-After may ask for longer)
+  max_age: 24h                # retried for this long after the first attempt, then dead letter
 ```
 
 Labels a route can match: ``tier``, ``model``, ``monitor``, ``rule``, ``kind`` and the rule's
@@ -30,10 +34,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from driftpilot.alerts._matchers import check_matchers, matches
+from driftpilot.alerts.delivery import RetrySchedule
 from driftpilot.errors import InvalidParameterError
 from driftpilot.monitor._yaml import load_yaml
 
-__all__ = ["AlertingConfig", "Route", "load_alerting"]
+__all__ = ["AlertingConfig", "RetryConfig", "Route", "load_alerting"]
 
 
 class Route(BaseModel):
@@ -58,6 +63,31 @@ class Route(BaseModel):
         return matches(self.match, labels)
 
 
+class RetryConfig(BaseModel):
+    """The outbox's retry schedule (``alerts.delivery.RetrySchedule``), in seconds or "2h"."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    backoff: float = Field(default=1.0, ge=0)
+    max_backoff: float = Field(default=600.0, ge=0)
+    max_age: float = Field(default=86_400.0, ge=0)
+
+    @field_validator("backoff", "max_backoff", "max_age", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            from driftpilot.monitor._durations import parse_duration
+
+            return parse_duration(value)
+        return value
+
+    def schedule(self) -> RetrySchedule:
+        """Return the schedule these settings describe."""
+        return RetrySchedule(
+            backoff=self.backoff, max_backoff=self.max_backoff, max_age=self.max_age
+        )
+
+
 class AlertingConfig(BaseModel):
     """Channels, routes and buses (see the module docstring)."""
 
@@ -68,6 +98,7 @@ class AlertingConfig(BaseModel):
     channels: dict[str, dict[str, Any]] = {}
     routes: list[Route] = []
     buses: list[dict[str, Any]] = []
+    retry: RetryConfig = RetryConfig()
 
     def channels_for(self, labels: Mapping[str, str]) -> list[str]:
         """Return the channels of every matching route, each once, in route order."""

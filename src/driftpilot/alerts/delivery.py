@@ -7,6 +7,12 @@ full jitter (uniform in ``[0, min(max_backoff, backoff * 2**(n-1))]`` before ret
 ``max_backoff`` we stop rather than either block that long or knock early. A non-retryable
 error stops at once.
 
+The service's outbox does not wait in process: :class:`RetrySchedule` says when a failed
+notification is tried again (exponential backoff with full jitter, ``Retry-After`` honoured,
+measured in time up to ``max_age`` since the first attempt), and the dispatcher makes one
+attempt per due notification each time it runs, so a receiver can be down for hours without
+a worker thread sleeping on it.
+
 Nothing is lost silently: whenever the notification was not delivered, the result is
 ``dead_lettered`` and carries a :class:`DeadLetter` holding the whole notification, the last
 error and whether a later replay could succeed; the caller stores it (and can replay it with
@@ -32,9 +38,50 @@ if TYPE_CHECKING:
     from driftpilot.alerts.channels._base import Channel
     from driftpilot.alerts.notification import Notification
 
-__all__ = ["DeadLetter", "DeliveryResult", "deliver"]
+__all__ = ["DeadLetter", "DeliveryResult", "RetrySchedule", "deliver"]
 
 logger = logging.getLogger("driftpilot.alerts")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetrySchedule:
+    """When the outbox tries a failed notification again, and when it gives up.
+
+    Before retry ``n`` (``n = 1`` after the first failure) it waits a time drawn uniformly from
+    ``[0, min(max_backoff, backoff * 2**(n-1))]`` (full jitter: replicas and notifications that
+    failed together do not retry together), or exactly what the receiver's ``Retry-After``
+    asked. A notification whose next attempt would come more than ``max_age`` after its first
+    attempt is dead-lettered instead.
+
+    Parameters
+    ----------
+    backoff
+        Upper end of the first wait, in seconds.
+    max_backoff
+        Largest computed wait, in seconds (a ``Retry-After`` may ask for longer).
+    max_age
+        How long a notification is retried, in seconds from its first attempt (24 h).
+    """
+
+    backoff: float = 1.0
+    max_backoff: float = 600.0
+    max_age: float = 86_400.0
+
+    def __post_init__(self) -> None:
+        for name in ("backoff", "max_backoff", "max_age"):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, int | float)
+                    or not math.isfinite(value) or value < 0):  # fmt: skip
+                raise InvalidParameterError(
+                    f"The {name!r} parameter of RetrySchedule must be a finite number of "
+                    f"seconds >= 0. Got {value!r} instead."
+                )
+
+    def wait(self, retry: int, *, retry_after: float | None, rng: random.Random) -> float:
+        """Return the seconds to wait before retry number ``retry`` (1, 2, ...)."""
+        if retry_after is not None:
+            return max(0.0, retry_after)
+        return rng.uniform(0.0, min(self.max_backoff, self.backoff * 2.0 ** min(retry - 1, 60)))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

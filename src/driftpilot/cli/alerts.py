@@ -1,5 +1,7 @@
-"""``driftpilot alerts list|show|ack|silence|silences|unsilence|notifications|dispatch``.
+"""``driftpilot alerts list|show|ack|silence|...|dispatch|dead-letters|retry``.
 
+The commands: list, show, ack, silence, silences, unsilence, notifications, dispatch,
+dead-letters (the notifications given up on) and retry (queue them again).
 They work on the service's database directly (``--db`` or ``--data-dir``), like the other
 service commands. ``dispatch`` sends pending notifications once (what ``serve`` does every
 ``dispatch_seconds``), for batch set-ups that run ``driftpilot monitor run`` from cron.
@@ -200,3 +202,43 @@ def dispatch(
         finally:
             parts.close()
     stdout.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "nothing pending")
+
+
+@alerts_app.command("dead-letters")
+@_user_errors
+def dead_letters(
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """List the dead letters: notifications given up on, newest first, with their last error."""
+    if output not in ("table", "json"):
+        raise InvalidParameterError(f"--format must be 'table' or 'json'. Got {output!r}.")
+    with _store(db, data_dir) as store:
+        found = store.alerts.notifications(status="failed", limit=limit)
+    if output == "json":
+        typer.echo(json.dumps([n.to_dict() for n in found], indent=2))
+        return
+    table = Table(title="Dead letters", title_justify="left")
+    for column in ("id", "kind", "channel", "attempts", "status", "first attempt", "error"):
+        table.add_column(column)
+    for n in found:
+        table.add_row(str(n.id), n.kind, n.channel, str(n.attempts),
+                      "" if n.last_status is None else str(n.last_status),
+                      _iso(n.first_attempt_at), n.last_error or "")  # fmt: skip
+    stdout.print(table)
+
+
+@alerts_app.command("retry")
+@_user_errors
+def retry(
+    notification_id: Annotated[int | None, typer.Argument(help="The dead letter's id.")] = None,
+    every: Annotated[bool, typer.Option("--all", help="Every dead letter.")] = False,
+    db: Db = None, data_dir: DataDir = None,
+) -> None:  # fmt: skip
+    """Queue dead letters to be sent again (by ``serve``'s dispatcher or ``alerts dispatch``)."""
+    if (notification_id is None) == (not every):
+        raise InvalidParameterError("Give either a dead letter's ID or --all (not both).")
+    with _store(db, data_dir) as store:
+        queued = store.alerts.retry_dead_letters(None if every else notification_id)
+    stdout.print(f"{queued} dead letter(s) queued to be sent again")

@@ -9,17 +9,18 @@ anything else (500, ``internal_error``: always a bug, logged with its traceback)
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from driftpilot.errors import AuthError, DriftpilotError
 
-__all__ = ["STATUS", "error_response", "install_error_handlers"]
+__all__ = ["STATUS", "CatchAll", "error_response", "install_error_handlers"]
 
 logger = logging.getLogger("driftpilot.server")
 
@@ -79,11 +80,44 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return error_response(
-        500, "internal_error", "The server failed to handle the request; this is a bug."
-    )
+_Message = MutableMapping[str, Any]
+_Receive = Callable[[], Awaitable[_Message]]
+_Send = Callable[[_Message], Awaitable[None]]
+_App = Callable[[MutableMapping[str, Any], _Receive, _Send], Awaitable[None]]
+
+
+class CatchAll:
+    """Answer 500 ``internal_error`` for any exception no handler took, and keep the connection."""
+
+    def __init__(self, app: _App) -> None:
+        self.app = app
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: _Receive,
+                       send: _Send) -> None:  # fmt: skip
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: _Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        where = f"{scope.get('method', '')} {scope.get('path', '')}"
+        try:
+            await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            logger.info("%s: the client disconnected before its request body arrived", where)
+        except Exception as exc:
+            logger.error("%s failed", where, exc_info=exc)
+            if started:  # the response is half sent: only closing it is left
+                return
+            response = error_response(
+                500, "internal_error", "The server failed to handle the request; this is a bug."
+            )
+            await response(scope, receive, send)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -92,4 +126,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AuthError, _driftpilot_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_middleware(CatchAll)

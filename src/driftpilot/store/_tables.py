@@ -391,5 +391,10 @@ notifications = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
+    # The retry schedule (migration 0005): when the first attempt was made (max_age counts
+    # from it), when the next one is due (NULL: at once), the receiver's last status.
+    sa.Column("first_attempt_at", sa.BigInteger, nullable=True),
+    sa.Column("next_attempt_at", sa.BigInteger, nullable=True),
+    sa.Column("last_status", sa.Integer, nullable=True),
     sa.Index("ix_dp_notifications_status_id", "status", "id"),
 )

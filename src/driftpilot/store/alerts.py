@@ -82,13 +82,18 @@ class OutboxItem:
     last_error: str | None
     created_at: int
     updated_at: int
+    first_attempt_at: int | None = None
+    next_attempt_at: int | None = None
+    last_status: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return the item as JSON-ready data."""
         return {"id": self.id, "notification_id": self.notification_id,
                 "alert_id": self.alert_id, "channel": self.channel, "kind": self.kind,
                 "status": self.status, "attempts": self.attempts,
-                "last_error": self.last_error, "created_at": self.created_at,
+                "last_error": self.last_error, "last_status": self.last_status,
+                "first_attempt_at": self.first_attempt_at,
+                "next_attempt_at": self.next_attempt_at, "created_at": self.created_at,
                 "updated_at": self.updated_at, "payload": self.payload}  # fmt: skip
 
 
@@ -330,9 +335,33 @@ class AlertRepository:
             raise NotFoundError(f"There is no silence with id {silence_id}.")
 
     # -- outbox --------------------------------------------------------------------------
-    def pending(self, *, limit: int = 100) -> list[OutboxItem]:
-        """Return notifications waiting to be sent, oldest first."""
-        return self._items(t.notifications.c.status == "pending", limit=limit, newest=False)
+    def pending(self, *, limit: int = 100, now: int | None = None) -> list[OutboxItem]:
+        """Return pending notifications whose next attempt is due by ``now``, oldest first."""
+        n = t.notifications
+        moment = now_us() if now is None else now
+        due = sa.or_(n.c.next_attempt_at.is_(None), n.c.next_attempt_at <= moment)
+        return self._items(sa.and_(n.c.status == "pending", due), limit=limit, newest=False)
+
+    def retry_dead_letters(self, item_id: int | None = None) -> int:
+        """Queue dead letters (one, or all when ``item_id`` is None) to be sent again now.
+
+        Each gets a fresh ``max_age`` (its first attempt is forgotten); attempts keep counting.
+        Returns how many were queued; ``NotFoundError`` if ``item_id`` is no dead letter.
+        """
+        n = t.notifications
+        condition = n.c.status == "failed"
+        if item_id is not None:
+            condition = sa.and_(condition, n.c.id == item_id)
+        with write(self._engine) as connection:
+            done = connection.execute(
+                n.update().where(condition).values(
+                    status="pending", next_attempt_at=None, first_attempt_at=None,
+                    updated_at=now_us(),
+                )
+            ).rowcount  # fmt: skip
+        if item_id is not None and not done:
+            raise NotFoundError(f"There is no dead letter (failed notification) with id {item_id}.")
+        return int(done)
 
     def notifications(self, *, status: str | None = None, limit: int = 100) -> list[OutboxItem]:
         """Return notifications (of ``status``: pending, sent, failed, suppressed), newest first."""
@@ -348,13 +377,22 @@ class AlertRepository:
                                alert_id=r.alert_id, channel=r.channel, kind=r.kind,
                                payload=json.loads(r.payload), status=r.status,
                                attempts=r.attempts, last_error=r.last_error,
-                               created_at=r.created_at, updated_at=r.updated_at)
+                               created_at=r.created_at, updated_at=r.updated_at,
+                               first_attempt_at=r.first_attempt_at,
+                               next_attempt_at=r.next_attempt_at, last_status=r.last_status)
                     for r in rows.all()]  # fmt: skip
 
-    def mark(self, item_id: int, *, status: str, attempts: int, error: str | None = None) -> None:
-        """Record the outcome of sending one notification."""
+    def mark(
+        self, item_id: int, *, status: str, attempts: int, error: str | None = None,
+        last_status: int | None = None, first_attempt_at: int | None = None,
+        next_attempt_at: int | None = None,
+    ) -> None:  # fmt: skip
+        """Record the outcome of one attempt (``next_attempt_at``: when a pending one is due)."""
         n = t.notifications
         with write(self._engine) as connection:
             change = {"status": status, "attempts": attempts, "last_error": error,
+                      "last_status": last_status, "next_attempt_at": next_attempt_at,
                       "updated_at": now_us()}  # fmt: skip
+            if first_attempt_at is not None:
+                change["first_attempt_at"] = first_attempt_at
             connection.execute(n.update().where(n.c.id == item_id).values(**change))

@@ -38,12 +38,14 @@ class DeliveryError(DriftpilotError, OSError):
     channel
         Name of the channel that failed.
     retryable
-        Whether another attempt could succeed: true for timeouts, connection errors, 408, 429
-        and 5xx (and SMTP 4xx replies); false for every other 4xx, which a retry only repeats.
+        Whether another attempt could succeed: false only where the receiver can never accept
+        it (``_http.PERMANENT_STATUSES``, redirects, SMTP 5xx replies); true for timeouts,
+        connection errors and every other status.
     status
         HTTP status or SMTP reply code, when the receiver answered.
     retry_after
-        Seconds the receiver asked us to wait (``Retry-After`` on a 429 or 503), else ``None``.
+        Seconds the receiver asked us to wait (``Retry-After`` on a retryable reply), else
+        ``None``.
     """
 
     code = "delivery_failed"

@@ -1,9 +1,14 @@
 """One HTTP attempt for the HTTP channels: a shared ``httpx.Client``, status mapping, redaction.
 
 Each channel owns one :class:`HttpPoster` (composition, not a base class). A POST either returns
-the 2xx response or raises :class:`DeliveryError` saying whether a retry could help: timeouts,
-connection errors, 408, 429 and 5xx can; other statuses cannot. ``Retry-After`` on a 429 or 503
-(delay-seconds or an HTTP date) is parsed into ``DeliveryError.retry_after``.
+the 2xx response or raises :class:`DeliveryError` saying whether a retry could help. Only a
+status meaning the receiver can never accept this request at this URL is permanent
+(:data:`PERMANENT_STATUSES`: a redirect, which is not followed, 400, 404, 405, 406, 410, 411,
+413, 414, 415, 422; a channel may add its own, as Slack does 403); everything else is retried
+on the outbox's schedule: timeouts, connection errors, 408, 425, 429, 5xx, and also 401 and
+403, since a rotated secret or key is fixed by configuration while the notification waits.
+``Retry-After`` on a retryable reply (delay-seconds or an HTTP date) is parsed into
+``DeliveryError.retry_after``.
 
 httpx logs every request's full URL at INFO on the ``httpx`` logger; for Slack and Teams that
 URL is the credential. Each poster registers its secrets with a filter on that logger, which
@@ -32,7 +37,17 @@ from driftpilot.errors import InvalidParameterError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["HttpPoster", "check_timeout", "check_url", "json_bytes", "parse_retry_after"]
+__all__ = [
+    "PERMANENT_STATUSES",
+    "HttpPoster",
+    "check_timeout",
+    "check_url",
+    "json_bytes",
+    "parse_retry_after",
+]
+
+#: Statuses after which the receiver can never accept the request as sent (README, Alerts).
+PERMANENT_STATUSES = frozenset({400, 404, 405, 406, 410, 411, 413, 414, 415, 422})
 
 #: Characters of a receiver's reply quoted in an error message.
 _QUOTED = 300
@@ -197,6 +212,8 @@ class HttpPoster:
         Strings never to show: tokens, keys, credential-bearing URLs.
     secret_urls
         URLs whose path and query are credentials (Slack, Teams, generic webhooks).
+    permanent
+        Statuses never retried, beside the redirects (default :data:`PERMANENT_STATUSES`).
     """
 
     def __init__(
@@ -207,8 +224,10 @@ class HttpPoster:
         timeout: float,
         secrets: Iterable[str] = (),
         secret_urls: Iterable[str] = (),
+        permanent: frozenset[int] = PERMANENT_STATUSES,
     ) -> None:
         self.channel = channel
+        self.permanent = permanent
         self.target = target
         hidden = [s for s in secrets if s]
         shown: dict[str, str] = {}
@@ -278,10 +297,10 @@ class HttpPoster:
         status = response.status_code
         if 200 <= status < 300:
             return response
+        retryable = not (300 <= status < 400 or status in self.permanent)
         retry_after = None
-        if status in (429, 503):
+        if retryable:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        retryable = status in (408, 429) or status >= 500
         said = " ".join(response.text[:_QUOTED].split())
         reason = response.reason_phrase or "unexpected status"
         raise self.fail(

@@ -14,7 +14,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from driftpilot.alerts.channels._http import HttpPoster, check_timeout, check_url
+from driftpilot.alerts.channels._http import (
+    PERMANENT_STATUSES,
+    HttpPoster,
+    check_timeout,
+    check_url,
+)
 from driftpilot.alerts.channels._render import (
     finding_lines,
     headline,
@@ -142,6 +147,9 @@ class SlackChannel:
             target=redact_url(webhook_url),
             timeout=check_timeout(timeout, channel="SlackChannel"),
             secret_urls=[webhook_url],
+            # Slack answers 403 only for a webhook that was revoked or disabled
+            # (invalid_token, action_prohibited): no retry can succeed.
+            permanent=PERMANENT_STATUSES | {403},
         )
 
     def __repr__(self) -> str:

@@ -18,6 +18,9 @@ router = APIRouter(route_class=KeyFirstRoute, tags=["alerts"], responses=ERRORS)
 _read = [require(Scope.READ)]
 _admin = [require(Scope.ADMIN)]
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id.")]
+NotificationId = Annotated[
+    int, Path(ge=1, le=2**63 - 1, description="The notification's outbox id.")
+]
 SilenceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The silence's id.")]
 
 
@@ -110,3 +113,26 @@ async def list_notifications(
     """List notifications, newest first; ``status=failed`` lists the dead letters."""
     found = await run_in_threadpool(lambda: store.alerts.notifications(status=status, limit=limit))
     return {"items": [n.to_dict() for n in found]}
+
+
+@router.get("/notifications/dead-letters", dependencies=_admin)
+async def list_dead_letters(
+    store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+) -> dict[str, Any]:
+    """List the dead letters (notifications given up on), newest first, with their last error."""
+    found = await run_in_threadpool(
+        lambda: store.alerts.notifications(status="failed", limit=limit)
+    )
+    return {"items": [n.to_dict() for n in found]}
+
+
+@router.post("/notifications/dead-letters/retry", dependencies=_admin)
+async def retry_all_dead_letters(store: StoreDep) -> dict[str, Any]:
+    """Queue every dead letter to be sent again now, each with a fresh ``max_age``."""
+    return {"queued": await run_in_threadpool(store.alerts.retry_dead_letters)}
+
+
+@router.post("/notifications/{notification_id}/retry", dependencies=_admin)
+async def retry_dead_letter(notification_id: NotificationId, store: StoreDep) -> dict[str, Any]:
+    """Queue one dead letter (by its outbox id) to be sent again now."""
+    return {"queued": await run_in_threadpool(store.alerts.retry_dead_letters, notification_id)}

@@ -126,31 +126,38 @@ async def put_monitor(
 ) -> MonitorOut:
     """Create or replace monitor ``name`` from a JSON or YAML definition."""
     body = await request.body()
+    yaml_body = "yaml" in request.headers.get("content-type", "")
+    # Parsed on a worker thread: a costly document must not stall every other request.
+    spec = await run_in_threadpool(_parse_definition, name, body, yaml_body)
+    check_alignment(spec, settings.bucket_seconds)
+
+    def put() -> MonitorRecord:
+        check_against_model(store, spec)
+        return store.monitors.put(name, model=spec.model, definition=spec.to_dict(), origin="api")
+
+    return _monitor(await run_in_threadpool(put))
+
+
+def _parse_definition(name: str, body: bytes, yaml_body: bool) -> MonitorSpec:
+    """Parse and validate one monitor's JSON or YAML body (bounded: ``monitor._yaml``)."""
     where = f"monitor {name!r}"
-    if "yaml" in request.headers.get("content-type", ""):
+    if yaml_body:
         data, lines = load_yaml(body.decode("utf-8", "replace"), where=where)
     else:
         try:
             data, lines = json.loads(body), None
+        except RecursionError:
+            raise RequestFormatError("The body is nested too deeply to be read.") from None
         except ValueError as err:
             raise RequestFormatError(f"The body is not valid JSON: {err}.") from None
     if isinstance(data, dict) and "monitors" not in data:  # one monitor, not a whole file
         data.setdefault("name", name)
-    spec = parse_monitors(data, where=where, lines=lines)
-    if len(spec) != 1 or spec[0].name != name:
+    specs = parse_monitors(data, where=where, lines=lines)
+    if len(specs) != 1 or specs[0].name != name:
         raise InvalidParameterError(
             f"The body must define exactly one monitor named {name!r} (the path's name)."
         )
-    check_alignment(spec[0], settings.bucket_seconds)
-
-    def put() -> MonitorRecord:
-        check_against_model(store, spec[0])
-        return store.monitors.put(
-            name, model=spec[0].model, definition=spec[0].to_dict(), origin="api"
-        )
-
-    record = await run_in_threadpool(put)
-    return _monitor(record)
+    return specs[0]
 
 
 @router.delete("/monitors/{name}", status_code=204, dependencies=_admin)
