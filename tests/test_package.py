@@ -56,7 +56,9 @@ def test_errors_share_one_root_and_keep_builtin_bases() -> None:
         error = getattr(errors, name)
         assert issubclass(error, errors.DriftpilotError)
         if error is not errors.DriftpilotError:
-            assert issubclass(error, ValueError | TypeError | LookupError | PermissionError)
+            assert issubclass(
+                error, ValueError | TypeError | LookupError | PermissionError | ImportError
+            )
     codes = [getattr(errors, n).code for n in errors.__all__]
     assert len(codes) == len(set(codes))
 
