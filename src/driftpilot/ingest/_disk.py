@@ -105,6 +105,21 @@ class Disk:
             self.dead_letters.path,
         )
 
+    def poisoned(self, records: list[Record], status: int | None, error: Any) -> None:
+        """Dead-letter records the service failed on again and again (5xx) while it took others."""
+        self._write([self._line(record, status, error) for record in records])
+        self.counters.add("poisoned", len(records))
+        self.log.warning(
+            "poisoned",
+            "driftpilot: the service fails on %d %s(s) every time (HTTP %s: %s) while it "
+            "accepts others; they are in %s",
+            len(records),
+            kind_name(records[0].kind),
+            status,
+            error.get("message") if isinstance(error, dict) else error,
+            self.dead_letters.path,
+        )
+
     def torn(self, segment: Segment) -> None:
         """Count the lines of a spooled segment that could not be read back."""
         if segment.lost:

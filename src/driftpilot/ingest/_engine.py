@@ -14,6 +14,12 @@ loop goes offline: queued records keep going to the spool, and the oldest spoole
 sent as a probe (one attempt) after a backoff that doubles up to ``max_backoff``. The first
 probe the service answers brings the loop back online, which replays the spool.
 
+A batch whose records keep failing with a 5xx or no answer (``poison_after`` failed attempts
+each, counted across probes) is split in halves to isolate the record the service fails on;
+that record is dead-lettered with the service's reason once the service has accepted other
+batches meanwhile (``_poison``), so one bad record never stops delivery, and an outage, where
+nothing is accepted, never dead-letters anything.
+
 A flush token waits until the records queued before it have been answered and the spool is
 empty (it resolves ``True``), or until they are safe in the spool because the service is
 unreachable or the client is closing (``False``).
@@ -24,11 +30,11 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from driftpilot.ingest._disk import Disk
+from driftpilot.ingest._poison import PoisonTracker
 from driftpilot.ingest._protocol import Backoff, Reply, Verdict, error_of, judge, outcome_of
 from driftpilot.ingest._records import (
     InvalidItemError,
@@ -38,46 +44,16 @@ from driftpilot.ingest._records import (
     encode_item,
     kind_name,
 )
+from driftpilot.ingest._transport import FlushToken, Transport
 
 __all__ = ["MAX_BODY_BYTES", "Engine", "FlushToken", "Transport"]
 
 logger = logging.getLogger("driftpilot.ingest")
 
-T = TypeVar("T")
-
 #: A batch stops growing once its body passes this size (the service's default limit is 10 MB).
 MAX_BODY_BYTES = 4 << 20
 _SCAN_INTERVAL = 5.0  # seconds between looks for segments left by other processes
 _ENCODE_SLICE = 32  # items encoded (~0.2 ms) between two chances for requests to run
-
-
-class Transport(Protocol):
-    """The I/O the loop needs; ``Client`` and ``AsyncClient`` each provide one."""
-
-    async def post(self, path: str, body: bytes) -> Reply:
-        """Send a JSON body; return the reply, or ``Reply(None, ...)`` if there was none."""
-
-    async def idle(self, timeout: float) -> None:
-        """Wait until woken (a full batch, a flush, close) or ``timeout`` seconds pass."""
-
-    async def pause(self, seconds: float) -> None:
-        """Wait ``seconds`` (a backoff); return early when the client is closing."""
-
-    async def offload(self, fn: Callable[..., T], *args: Any) -> T:
-        """Run blocking disk work (spool, dead letters)."""
-
-    async def checkpoint(self) -> None:
-        """Let other work run (between slices of encoding)."""
-
-
-class FlushToken(Protocol):
-    """Put on the queue by ``flush`` (see :meth:`Engine.request_flush`); resolved by the loop."""
-
-    #: The ``dropped`` counter when the flush was asked for: a drop since means not delivered.
-    dropped: int
-
-    def resolve(self, delivered: bool) -> None:
-        """Record the outcome and wake whoever waits."""
 
 
 class Engine:
@@ -96,6 +72,7 @@ class Engine:
         max_queue: int,
         max_retries: int,
         backoff: Backoff,
+        poison_after: int = 5,
     ) -> None:
         self.queue = queue
         self.disk = disk
@@ -109,6 +86,7 @@ class Engine:
         self.max_queue = max_queue
         self.max_retries = max_retries
         self.backoff = backoff
+        self.poison = PoisonTracker(poison_after)
         self.transport: Transport | None = None
         self.closing = False
         self.flush_requested = False
@@ -311,14 +289,26 @@ class Engine:
 
         413 splits the batch in halves; a 400/422 for the whole batch does too, within a budget
         of extra requests, to isolate the records that spoil it. Anything else refused is
-        dead-lettered.
+        dead-lettered. A suspect batch that fails again (``_poison``) is split too, down to the
+        record the service fails on, which is dead-lettered once proven at fault.
         """
         verdict, reply = await self._post(records, attempts)
         if verdict is Verdict.OK:
+            self.poison.accepted(records)
             await self._settle(records, reply, replay=replay)
             return []
         if verdict is Verdict.RETRY:
-            return records
+            if not self.poison.suspect(records) or not await self._answers(records[0].kind):
+                return records
+            if len(records) == 1:
+                if not self.poison.convicts(records[0]):
+                    return records
+                await self.io.offload(self.disk.poisoned, records, reply.status, error_of(reply))
+                return []
+            half = len(records) // 2  # the service answers: try both halves
+            tries = min(attempts, 2)
+            left = await self._deliver(records[:half], tries, budget, replay=replay)
+            return left + await self._deliver(records[half:], tries, budget, replay=replay)
         if budget is None:
             budget = [2 * len(records).bit_length()]
         if len(records) > 1 and (
@@ -343,6 +333,7 @@ class Engine:
             if verdict is not Verdict.RETRY:
                 return verdict, reply
             attempt += 1
+            self.poison.failed(records)
             if attempt >= attempts or self.closing:
                 self.log.warning(
                     "unreachable",
@@ -356,6 +347,11 @@ class Engine:
                 return verdict, reply
             self.counters.add("retried")
             await self.io.pause(self.backoff.delay(attempt, reply.retry_after))
+
+    async def _answers(self, kind: bytes) -> bool:
+        """Whether the service accepts an empty batch now (it is up and the key is good)."""
+        reply = await self.io.post(self._paths[kind], body_of(kind, []))
+        return judge(reply) is Verdict.OK
 
     async def _settle(self, records: list[Record], reply: Reply, *, replay: bool) -> None:
         outcome = outcome_of(reply, len(records))
@@ -376,14 +372,21 @@ class Engine:
         self.disk.torn(segment)
         records, start = segment.records, 0
         left: list[Record] = []
+        aside: list[Record] = []  # suspects failing alone: to the back of the spool
+        accepted = self.poison.accepted_batches
         try:
             while start < len(records) and not left and not self.closing:
                 chunk = batch_from(records, start, self.batch_size, MAX_BODY_BYTES)
                 left = await self._deliver(chunk, attempts, replay=True)
                 start += len(chunk)
+                if len(left) == 1 and self.poison.suspect(left):
+                    aside, left = aside + left, []  # let the records behind it through
                 attempts = self.max_retries + 1  # the service answered the probe
         finally:  # keep what is left, and unlock the segment, whatever happened
             await self.io.offload(self.spool.finish, segment, left + records[start:])
-        if left:
+            if aside:
+                await self.io.offload(self.disk.spill, aside)
+        if left or (aside and self.poison.accepted_batches == accepted):
             self._go_offline()
-        return not left
+            return False
+        return True

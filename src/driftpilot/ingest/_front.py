@@ -78,6 +78,7 @@ class ClientBase(abc.ABC):
             flush_interval=settings.flush_interval,
             max_queue=settings.max_queue,
             max_retries=settings.max_retries,
+            poison_after=settings.poison_after,
             backoff=Backoff(base=settings.retry_backoff, cap=settings.max_backoff),
         )
 

@@ -35,6 +35,7 @@ class Settings:
     spool_max_bytes: int
     timeout: float
     max_retries: int
+    poison_after: int
     retry_backoff: float
     max_backoff: float
     exit_timeout: float
@@ -85,7 +86,8 @@ class Settings:
 
 
 _NAME_CHARACTERS = "letters, digits, '.', '_' or '-'"
-_INTEGERS = {"batch_size": 1, "max_queue": 1, "spool_max_bytes": 0, "max_retries": 0}
+_INTEGERS = {"batch_size": 1, "max_queue": 1, "spool_max_bytes": 0, "max_retries": 0,
+             "poison_after": 1}  # fmt: skip
 _SECONDS = ("flush_interval", "timeout", "retry_backoff", "max_backoff")
 
 

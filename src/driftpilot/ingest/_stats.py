@@ -21,7 +21,8 @@ COUNTERS = (
     "spooled",  # events and labels written to the spool on disk
     "replayed",  # spooled events and labels the service has since acknowledged
     "dropped",  # lost: the spool was full or could not be written
-    "dead_lettered",  # written to the dead-letter file (invalid + rejected + refused batches)
+    "dead_lettered",  # written to the dead-letter file (invalid, rejected, refused, poisoned)
+    "poisoned",  # failed with a 5xx again and again while others went through; dead-lettered
     "invalid",  # refused by the SDK's own checks (bad arguments); also dead-lettered
     "rejected",  # refused one by one by the service in a 200 reply; also dead-lettered
     "errors",  # unexpected errors inside the SDK's delivery loop (logged with a traceback)

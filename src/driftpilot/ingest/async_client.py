@@ -91,7 +91,8 @@ class AsyncClient(ClientBase):
     Parameters
     ----------
     url, api_key, model, model_version, batch_size, flush_interval, max_queue, spool_dir,
-    spool_max_bytes, timeout, max_retries, retry_backoff, max_backoff, exit_timeout, verify
+    spool_max_bytes, timeout, max_retries, poison_after, retry_backoff, max_backoff,
+    exit_timeout, verify
         As for :class:`~driftpilot.ingest.Client`.
 
     Examples
@@ -122,6 +123,7 @@ class AsyncClient(ClientBase):
         spool_max_bytes: int = 256 << 20,
         timeout: float = 5.0,
         max_retries: int = 3,
+        poison_after: int = 5,
         retry_backoff: float = 0.25,
         max_backoff: float = 30.0,
         exit_timeout: float = 5.0,
@@ -140,6 +142,7 @@ class AsyncClient(ClientBase):
             spool_max_bytes=spool_max_bytes,
             timeout=timeout,
             max_retries=max_retries,
+            poison_after=poison_after,
             retry_backoff=retry_backoff,
             max_backoff=max_backoff,
             exit_timeout=exit_timeout,

@@ -117,6 +117,11 @@ class Client(ClientBase):
     max_retries
         Retries of a batch (connection errors, timeouts, 408, 429, 5xx) before it is
         spooled and the client waits for the service with a probe.
+    poison_after
+        Failed attempts (5xx, no answer) of the batches holding a record after which it is
+        suspect: a batch of suspects is split to find the record the service fails on, which
+        is dead-lettered with the service's reason once the service has accepted other
+        batches meanwhile (so an outage never dead-letters anything).
     retry_backoff, max_backoff
         Backoff with full jitter: the n-th wait is uniform in
         ``[0, min(max_backoff, retry_backoff * 2**n)]`` seconds; a ``Retry-After`` header
@@ -153,6 +158,7 @@ class Client(ClientBase):
         spool_max_bytes: int = 256 << 20,
         timeout: float = 5.0,
         max_retries: int = 3,
+        poison_after: int = 5,
         retry_backoff: float = 0.25,
         max_backoff: float = 30.0,
         exit_timeout: float = 5.0,
@@ -171,6 +177,7 @@ class Client(ClientBase):
             spool_max_bytes=spool_max_bytes,
             timeout=timeout,
             max_retries=max_retries,
+            poison_after=poison_after,
             retry_backoff=retry_backoff,
             max_backoff=max_backoff,
             exit_timeout=exit_timeout,

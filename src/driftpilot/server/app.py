@@ -27,6 +27,7 @@ from driftpilot.profile import ProfileConfig
 from driftpilot.server._docs import install_docs
 from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
+from driftpilot.server._url import RefuseNul
 from driftpilot.server.alerting import Alerting, run_dispatcher
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
@@ -44,7 +45,7 @@ from driftpilot.server.routers import (
 )
 from driftpilot.server.schemas import EventsBatch, LabelsBatch
 from driftpilot.server.settings import Settings
-from driftpilot.store import Store
+from driftpilot.store import Store, now_us
 
 __all__ = ["create_app", "store_for"]
 
@@ -100,7 +101,7 @@ def create_app(
         stop = asyncio.Event()
         if settings.maintenance_seconds > 0:
             tasks.append(asyncio.create_task(
-                _maintain(store, settings.maintenance_seconds, stop)
+                _maintain(store, settings, stop)
             ))  # fmt: skip
         if settings.monitor_tick_seconds > 0:
             tasks.append(asyncio.create_task(run_scheduler(
@@ -150,6 +151,7 @@ def create_app(
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
     )
+    app.add_middleware(RefuseNul)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -169,17 +171,25 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
-async def _maintain(store: Store, every: float, stop: asyncio.Event) -> None:
+async def _maintain(store: Store, settings: Settings, stop: asyncio.Event) -> None:
+    every = settings.maintenance_seconds
+    max_age = round(settings.rejected_max_age_days * 86_400 * 1_000_000)
     while await pause(stop, every):
         try:
             joined = await run_in_threadpool(store.labels.join_pending)
             removed = await run_in_threadpool(store.profiles.compact)
             rolled = await run_in_threadpool(store.profiles.roll_up)
+            pruned = await run_in_threadpool(
+                lambda: store.rejected.prune(
+                    max_rows=settings.rejected_max_rows, max_age=max_age, now=now_us()
+                )
+            )
         except sa.exc.SQLAlchemyError:
             logger.exception("maintenance failed; retrying in %s s", every)
             continue
-        if joined or removed or rolled:
+        if joined or removed or rolled or pruned:
             logger.info(
-                "maintenance: joined %d labels, compacted %d partials, wrote %d daily rollups",
-                joined, removed, rolled,
+                "maintenance: joined %d labels, compacted %d partials, wrote %d daily rollups, "
+                "deleted %d quarantined items past the retention limits",
+                joined, removed, rolled, pruned,
             )  # fmt: skip

@@ -23,7 +23,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from driftpilot.server.settings import Settings
 from driftpilot.store import ApiKeyRecord, Scope, Store
 
-__all__ = ["KeyFirstRoute", "SettingsDep", "StoreDep", "get_settings", "get_store", "require"]
+__all__ = [
+    "KeyFirstRoute",
+    "SettingsDep",
+    "StoreDep",
+    "caller_key_id",
+    "get_settings",
+    "get_store",
+    "require",
+]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -43,6 +51,12 @@ def get_store(request: Request) -> Store:
     return store
 
 
+def caller_key_id(request: Request) -> str | None:
+    """Return the key id of the API key the request was admitted with (``None``: auth off)."""
+    record: ApiKeyRecord | None = getattr(request.state, "api_key", None)
+    return None if record is None else record.key_id
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
 _Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -54,19 +68,23 @@ _CHECKED = "driftpilot_key"  # request.state attribute: the key KeyFirstRoute ve
 def require(scope: Scope) -> Any:
     """Return a dependency that admits requests with a key allowing ``scope`` (401/403 else).
 
-    With ``auth`` off (``--no-auth``) every request is admitted.
+    With ``auth`` off (``--no-auth``) every request is admitted. The key's record is left in
+    ``request.state.api_key`` (``None`` with auth off) for routes that record who called.
     """
 
     def check(
         request: Request, settings: SettingsDep, store: StoreDep, credentials: _Credentials
     ) -> ApiKeyRecord | None:
-        if not settings.auth:
-            return None
-        checked = getattr(request.state, _CHECKED, None)
-        if checked is not None and checked[0] is scope:
-            record: ApiKeyRecord = checked[1]
-            return record
-        return store.keys.verify(None if credentials is None else credentials.credentials, scope)
+        record: ApiKeyRecord | None = None
+        if settings.auth:
+            checked = getattr(request.state, _CHECKED, None)
+            if checked is not None and checked[0] is scope:
+                record = checked[1]
+            else:
+                secret = None if credentials is None else credentials.credentials
+                record = store.keys.verify(secret, scope)
+        request.state.api_key = record
+        return record
 
     check.required_scope = scope  # type: ignore[attr-defined]  # read by KeyFirstRoute
     return Depends(check)

@@ -57,6 +57,9 @@ In process, per replica (``ServiceMetrics``), counted by the ingest route after 
 
 * ``driftpilot_predictions_ingested_total{model,version}``: events stored (not duplicates, not
   rejected).
+* ``driftpilot_events_rejected_total{model,reason}`` and
+  ``driftpilot_labels_rejected_total{model,reason}``: items an ingest call rejected (and
+  quarantined); ``reason`` is the error code, one of ``store.REJECTION_CODES``.
 * ``driftpilot_prediction_latency_seconds{model}``: histogram of the ``latency_ms`` the stored
   events carried, in seconds; buckets from 1 ms to 10 s. Missing and negative latencies are
   not observed.
@@ -91,7 +94,7 @@ from prometheus_client import (
 from driftpilot.errors import InvalidParameterError
 from driftpilot.server._store_metrics import AlertsFiring, StoreCollector
 from driftpilot.server.deps import SettingsDep, StoreDep
-from driftpilot.store import EventResult, Scope, Store
+from driftpilot.store import REJECTION_CODES, ErrorInfo, EventResult, Scope, Store
 
 __all__ = [
     "LATENCY_BUCKETS",
@@ -148,6 +151,15 @@ class ServiceMetrics:
             ("model", "version"),
             registry=self.registry,
         )
+        self._rejected = {
+            kind: Counter(
+                f"driftpilot_{kind}s_rejected_total",
+                f"{kind.capitalize()}s rejected (and quarantined) by this replica, by error code.",
+                ("model", "reason"),
+                registry=self.registry,
+            )
+            for kind in ("event", "label")
+        }
         self._latency = Histogram(
             "driftpilot_prediction_latency_seconds",
             "Latency the stored prediction events carried (their latency_ms, in seconds).",
@@ -163,6 +175,16 @@ class ServiceMetrics:
         """Return every series in the text format, version 0.0.4 (reads the store)."""
         text = generate_latest(self.registry)
         return text if self.store is None else text + self.store.exposition()
+
+    def record_rejected(self, model: str, kind: str, errors: Sequence[ErrorInfo | None]) -> None:
+        """Count the rejected items (``kind`` ``event`` or ``label``) of one ingest call."""
+        counts: dict[str, int] = {}
+        for error in errors:
+            if error is not None:
+                reason = error.code if error.code in REJECTION_CODES else "other"
+                counts[reason] = counts.get(reason, 0) + 1
+        for reason, count in counts.items():
+            self._rejected[kind].labels(model, reason).inc(count)
 
     def record_events(
         self, model: str, items: Sequence[Any], results: Sequence[EventResult]

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     maintenance_seconds: float = Field(
         default=60.0, ge=0, description="How often to compact partials and join labels (0: never)."
     )
+    rejected_max_rows: int = Field(
+        default=100_000, ge=0, description="Most quarantined (rejected) items kept per model."
+    )
+    rejected_max_age_days: float = Field(
+        default=30.0, gt=0, description="Quarantined items older than this are deleted."
+    )
     sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
         default="FULL",
         description="SQLite durability; FULL survives power loss, NORMAL only crashes.",

@@ -33,7 +33,9 @@ from driftpilot.store.metrics import (
 from driftpilot.store.models import ModelRepository
 from driftpilot.store.monitors import MonitorRepository
 from driftpilot.store.partials import ProfileRepository, WindowProfile
+from driftpilot.store.quarantine import QuarantineRepository
 from driftpilot.store.records import (
+    REJECTION_CODES,
     ApiKeyRecord,
     BaselineRecord,
     ErrorInfo,
@@ -50,6 +52,7 @@ from driftpilot.store.records import (
     MonitorRecord,
     NewApiKey,
     Page,
+    RejectedRecord,
     Scope,
     Task,
     VersionRecord,
@@ -58,6 +61,7 @@ from driftpilot.store.runs import RunRepository
 from driftpilot.store.source import StoreSource
 
 __all__ = [
+    "REJECTION_CODES",
     "AlertRepository",
     "ApiKeyRecord",
     "BaselineRecord",
@@ -87,6 +91,8 @@ __all__ = [
     "OutboxItem",
     "Page",
     "ProfileRepository",
+    "QuarantineRepository",
+    "RejectedRecord",
     "RunRepository",
     "Scope",
     "Silence",
@@ -146,6 +152,7 @@ class Store:
         self.monitors = MonitorRepository(engine, clock=clock)
         self.runs = RunRepository(engine, clock=clock)
         self.metrics = MetricsRepository(engine)
+        self.rejected = QuarantineRepository(engine)
         self.source = StoreSource(self)
 
     @classmethod

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import Any
 from driftpilot.errors import InvalidParameterError
 from driftpilot.store._checks import MISSING
 from driftpilot.store._time import parse_timestamp
+from driftpilot.store._values import check_value, suspect
 from driftpilot.store.records import ErrorInfo, check_version
 
 __all__ = [
@@ -114,8 +116,8 @@ def _timestamp(item: dict[str, Any], where: str) -> ErrorInfo:
     return _error(
         "invalid_field",
         f"{where}.timestamp",
-        f"{where}.timestamp must be an ISO-8601 time with a timezone, such as "
-        f"'2024-05-01T12:00:00+00:00'. Got {_short(value)} instead.",
+        f"{where}.timestamp must be an ISO-8601 time with a timezone, within the years "
+        f"0002-9998 in UTC, such as '2024-05-01T12:00:00+00:00'. Got {_short(value)} instead.",
     )
 
 
@@ -144,7 +146,7 @@ def parse_events(
         version = item.get("model_version")
         if not (type(event_id) is str and canonical(event_id)):
             event_id = _event_id(item, f"{name}[{index}]")
-        if version not in versions:
+        if type(version) is not str or version not in versions:
             version = _version(item, f"{name}[{index}]")
             if type(version) is str:
                 versions.add(version)
@@ -160,12 +162,17 @@ def parse_events(
         assert type(event_id) is str
         assert type(ts) is int
         assert type(version) is str
+        text = texts[index] if texts is not None else dump_json(item)
+        if suspect(text):
+            problem = check_value(item, f"{name}[{index}]")
+            if problem is not None:
+                outcome.append(Outcome(event_id, problem))
+                continue
         if event_id in seen:
             outcome.append(Outcome(event_id, duplicate=True))
             continue
         seen.add(event_id)
         outcome.append(Outcome(event_id))
-        text = texts[index] if texts is not None else None
         accepted.append(_event(index, event_id, ts, version, item, text))
     return accepted, outcome
 
@@ -180,7 +187,7 @@ def _version(item: dict[str, Any], where: str) -> str | ErrorInfo:
 
 
 def _event(
-    index: int, event_id: str, ts: int, version: str, item: dict[str, Any], text: str | None
+    index: int, event_id: str, ts: int, version: str, item: dict[str, Any], text: str
 ) -> IncomingEvent:
     flags: list[str] = []
     if not item.keys() <= _EVENT_KEYS:
@@ -211,7 +218,7 @@ def _event(
         ts=ts,
         version=version,
         features=features if isinstance(features, dict) else {},
-        text=dump_json(item) if text is None else text,
+        text=text,
         prediction=prediction,
         scores=score_columns,
         latency=item.get("latency_ms"),
@@ -240,7 +247,7 @@ def parse_labels(
             else _timestamp(item, where) if ts is None
             else _error("missing_field", f"{where}.value", f"{where}.value is required (not null).")
             if value is None
-            else None
+            else check_value(item, where)
         )  # fmt: skip
         if problem is not None:
             outcome.append(Outcome(_raw_id(item, event_id), problem))
@@ -263,6 +270,10 @@ def _raw_id(item: dict[str, Any], event_id: str | ErrorInfo) -> str | None:
     return raw[:100] if isinstance(raw, str) else None
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 40, 40, 40
+
+
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = _REPR.repr(value)  # bounded, and repr escapes surrogates
     return text if len(text) <= 60 else text[:57] + "..."

@@ -248,7 +248,10 @@ def _parse_datetime(value: Any) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:  # outside the years 1-9999 once in UTC
+        return None
 
 
 def rules_from_kinds(kinds: Mapping[str, ColumnType]) -> dict[str, Rule]:

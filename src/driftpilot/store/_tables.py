@@ -55,6 +55,7 @@ __all__ = [
     "notifications",
     "profile_partials",
     "profile_rollups",
+    "rejected",
     "silences",
 ]
 
@@ -185,6 +186,27 @@ profile_rollups = sa.Table(
     sa.Column("created_at", sa.BigInteger, nullable=False),
     sa.UniqueConstraint("model_id", "version", "kind", "day_start"),
     sa.Index(None, "model_id", "day_start"),
+)
+
+# Events and labels the service rejected (``quarantine``): the item's JSON text as sent
+# (``body``, cut at ``quarantine.MAX_BODY_CHARS``; ``body_chars`` is its full length), the
+# error, and who sent it. ``ts`` is when it was rejected; pruned by count and age.
+rejected = sa.Table(
+    "dp_rejected",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("ts", sa.BigInteger, nullable=False),
+    sa.Column("key_id", sa.String(32), nullable=True),
+    sa.Column("event_id", sa.String(100), nullable=True),
+    sa.Column("code", sa.String(40), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("body_chars", sa.BigInteger, nullable=False),
+    sa.Index(None, "model_id", "ts", "id"),
 )
 
 api_keys = sa.Table(

@@ -28,6 +28,7 @@ from driftpilot.store._sql import insert_new, model_row
 from driftpilot.store._time import now_us
 from driftpilot.store.labels import join_labels
 from driftpilot.store.models import ModelRepository, ensure_versions, model_record
+from driftpilot.store.quarantine import insert_rejected, rejected_rows
 from driftpilot.store.records import EventRecord, EventResult, IngestResult, Page
 
 __all__ = ["EventRepository", "decode_payload"]
@@ -51,11 +52,17 @@ class EventRepository:
         self._bucket_seconds = bucket_seconds
 
     def ingest(
-        self, model: str, items: Sequence[Any], *, texts: Sequence[str] | None = None
+        self,
+        model: str,
+        items: Sequence[Any],
+        *,
+        texts: Sequence[str] | None = None,
+        key_id: str | None = None,
     ) -> IngestResult:
         """Store a batch of events (semantics in ``_batch``); ``NotFoundError`` for no model.
 
-        ``texts``, if given, is the JSON text of each item, stored as sent.
+        ``texts``, if given, is the JSON text of each item, stored as sent. Rejected items are
+        quarantined (``quarantine``) in the same transaction, with ``key_id`` as the sender.
         """
         accepted, outcome = parse_events(items, texts)
         with read(self._engine) as connection:
@@ -77,6 +84,9 @@ class EventRepository:
         }
         received = now_us()
         rows = [_row(record.id, event, received) for event in accepted]
+        rejected = rejected_rows(
+            record.id, "event", items, texts, outcome, key_id=key_id, now=received
+        )
         with write(self._engine) as connection:
             still = connection.execute(
                 sa.select(t.models.c.id)
@@ -87,6 +97,7 @@ class EventRepository:
                 raise NotFoundError(f"Model {model!r} was deleted while the events were checked.")
             ensure_versions(connection, record.id, groups)
             inserted = insert_new(connection, t.events, rows, "event_id")
+            insert_rejected(connection, rejected)
             partials = []
             for version, events in groups.items():
                 buckets: dict[int, list[int]] = {}

@@ -29,6 +29,8 @@ from driftpilot.store.records import ApiKeyRecord, NewApiKey, Scope
 __all__ = ["KeyRepository", "parse_scopes"]
 
 _KEY = re.compile(r"dp_([0-9a-f]{16})_([A-Za-z0-9_-]{20,100})")
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+_MAX_ID = 2**63 - 1  # the largest id a BIGINT column holds
 
 
 def parse_scopes(scopes: Iterable[str | Scope]) -> frozenset[Scope]:
@@ -98,8 +100,14 @@ class KeyRepository:
 
     def revoke(self, key_id: str) -> ApiKeyRecord:
         """Revoke a key by its id (``dp_<id>_...``) or number; revoking twice is a no-op."""
-        column = t.api_keys.c.id if key_id.isdigit() else t.api_keys.c.key_id
-        value: int | str = int(key_id) if key_id.isdigit() else key_id
+        number = key_id.isascii() and key_id.isdigit()
+        missing = NotFoundError(f"There is no API key {key_id[:60]!r}. List them with keys list.")
+        if number and (len(key_id) > 19 or int(key_id) > _MAX_ID):
+            raise missing  # no row has such an id, and the database could not compare it
+        if not number and not _KEY_ID.fullmatch(key_id):
+            raise missing
+        column = t.api_keys.c.id if number else t.api_keys.c.key_id
+        value: int | str = int(key_id) if number else key_id
         with write(self._engine) as connection:
             connection.execute(
                 t.api_keys.update()
@@ -108,7 +116,7 @@ class KeyRepository:
             )
             row = connection.execute(sa.select(t.api_keys).where(column == value)).first()
         if row is None:
-            raise NotFoundError(f"There is no API key {key_id!r}. List them with keys list.")
+            raise missing
         return _record(row)
 
     def verify(self, key: str | None, scope: Scope) -> ApiKeyRecord:

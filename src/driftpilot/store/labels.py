@@ -27,6 +27,7 @@ from driftpilot.store._partials import label_document
 from driftpilot.store._sql import insert_new, model_row
 from driftpilot.store._time import now_us
 from driftpilot.store.models import ModelRepository, model_record
+from driftpilot.store.quarantine import insert_rejected, rejected_rows
 from driftpilot.store.records import (
     LabelIngestResult,
     LabelRecord,
@@ -56,13 +57,24 @@ class LabelRepository:
         self._config = config
         self._bucket_seconds = bucket_seconds
 
-    def ingest(self, model: str, items: Sequence[Any]) -> LabelIngestResult:
-        """Store a batch of labels, joining those whose events are stored."""
+    def ingest(
+        self, model: str, items: Sequence[Any], *, key_id: str | None = None
+    ) -> LabelIngestResult:
+        """Store a batch of labels, joining those whose events are stored.
+
+        Rejected items are quarantined in the same transaction, with ``key_id`` as the sender.
+        """
         accepted, outcome = parse_labels(items)
         received = now_us()
         with write(self._engine) as connection:
             record = model_record(model_row(connection, model, share=True))
             inserted = _insert(connection, record.id, accepted, received)
+            insert_rejected(
+                connection,
+                rejected_rows(
+                    record.id, "label", items, None, outcome, key_id=key_id, now=received
+                ),
+            )
             events = _events_of(connection, record.id, sorted(inserted))
             joined = join_labels(
                 connection, record, events, models=self._models, config=self._config,

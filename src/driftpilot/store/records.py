@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,6 +20,7 @@ from driftpilot.errors import InvalidParameterError
 
 __all__ = [
     "MONITOR_ORIGINS",
+    "REJECTION_CODES",
     "ApiKeyRecord",
     "BaselineRecord",
     "ErrorInfo",
@@ -35,6 +37,7 @@ __all__ = [
     "MonitorRecord",
     "NewApiKey",
     "Page",
+    "RejectedRecord",
     "Scope",
     "Task",
     "VersionRecord",
@@ -96,7 +99,7 @@ def check_version(version: object, *, field_name: str = "model_version") -> str:
     ):
         raise InvalidParameterError(
             f"The {field_name!r} must be a string of 1-{MAX_VERSION_LENGTH} printable "
-            f"characters without '/'. Got {version!r} instead."
+            f"characters without '/'. Got {_describe(version)} instead."
         )
     return version
 
@@ -202,8 +205,12 @@ def _spec(name: str, data: object) -> FeatureSpec:
     return FeatureSpec(type=kind, min=low, max=high, nullable=nullable)
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 40, 40, 40
+
+
 def _describe(value: object) -> str:
-    text = repr(value)
+    text = _REPR.repr(value)  # bounded: a value may be megabytes of nested JSON
     return text if len(text) <= 60 else f"{type(value).__name__} {text[:57]}..."
 
 
@@ -268,6 +275,39 @@ class ErrorInfo:
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form."""
         return {"code": self.code, "message": self.message, "details": self.details}
+
+
+#: The codes of a rejected event or label: the ``reason`` label of the rejection metrics and
+#: the ``code`` of a quarantined item (a bounded set; anything else would be ``other``).
+REJECTION_CODES = frozenset(
+    {
+        "missing_field",  # event_id, timestamp, model_version or a label's value absent
+        "invalid_field",  # one of those present but invalid
+        "invalid_event",  # an item of "events" that is not an object
+        "invalid_label",  # an item of "labels" that is not an object
+        "invalid_string",  # a string or key with a lone surrogate
+        "invalid_number",  # an integer outside the 64-bit range
+        "too_deep",  # objects and arrays nested past the limit
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RejectedRecord:
+    """A quarantined event or label: what was sent (``body``, maybe cut), why it was refused.
+
+    ``kind`` is ``event`` or ``label``; ``body_chars`` the length of the full text;
+    ``key_id`` the id of the API key that sent it (``None`` with auth off).
+    """
+
+    kind: Literal["event", "label"]
+    rejected_at: int
+    key_id: str | None
+    event_id: str | None
+    code: str
+    error: dict[str, Any]
+    body: str
+    body_chars: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

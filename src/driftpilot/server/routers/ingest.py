@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from driftpilot.server._json import JSONBytes, dumps
-from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, require
+from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, caller_key_id, require
 from driftpilot.server.metrics import MetricsDep, ServiceMetrics
 from driftpilot.server.routers._common import ERRORS, read_batch
 from driftpilot.server.schemas import IngestResponse, LabelIngestResponse
@@ -52,7 +52,8 @@ async def ingest_events(
 ) -> Response:
     """Store events; each gets ``stored``, ``duplicate`` or ``rejected`` and its quality flags."""
     body = await request.body()
-    return await run_in_threadpool(_events, store, settings, metrics, model, body)
+    key_id = caller_key_id(request)
+    return await run_in_threadpool(_events, store, settings, metrics, model, body, key_id)
 
 
 @router.post(
@@ -62,25 +63,41 @@ async def ingest_events(
     summary="Log a batch of labels (ground truth)",
 )
 async def ingest_labels(
-    model: str, request: Request, store: StoreDep, settings: SettingsDep
+    model: str, request: Request, store: StoreDep, settings: SettingsDep, metrics: MetricsDep
 ) -> Response:
     """Store labels; each is ``joined`` to its event, ``pending``, ``duplicate`` or ``rejected``."""
     body = await request.body()
-    return await run_in_threadpool(_labels, store, settings, model, body)
+    key_id = caller_key_id(request)
+    return await run_in_threadpool(_labels, store, settings, metrics, model, body, key_id)
 
 
 def _events(
-    store: Store, settings: Settings, metrics: ServiceMetrics, model: str, body: bytes
+    store: Store,
+    settings: Settings,
+    metrics: ServiceMetrics,
+    model: str,
+    body: bytes,
+    key_id: str | None,
 ) -> Response:
     items, texts = read_batch(body, "events", settings.max_batch)
-    result = store.events.ingest(model, items, texts=texts)
+    result = store.events.ingest(model, items, texts=texts, key_id=key_id)
     metrics.record_events(model, items, result.results)  # after the commit: durable events only
+    metrics.record_rejected(model, "event", [r.error for r in result.results])
     return JSONBytes(dumps(_ingest_json(result)))
 
 
-def _labels(store: Store, settings: Settings, model: str, body: bytes) -> Response:
+def _labels(
+    store: Store,
+    settings: Settings,
+    metrics: ServiceMetrics,
+    model: str,
+    body: bytes,
+    key_id: str | None,
+) -> Response:
     items, _ = read_batch(body, "labels", settings.max_batch)
-    return JSONBytes(dumps(_label_json(store.labels.ingest(model, items))))
+    result = store.labels.ingest(model, items, key_id=key_id)
+    metrics.record_rejected(model, "label", [r.error for r in result.results])
+    return JSONBytes(dumps(_label_json(result)))
 
 
 def _ingest_json(result: IngestResult) -> dict[str, Any]:

@@ -1,4 +1,12 @@
-"""Reading events and labels back: pages, streamed exports, window profiles (``read``)."""
+"""Reading events and labels back: pages, streamed exports, window profiles (``read``).
+
+An export is streamed (chunked), so its status (200) is sent before the events are read. If
+reading fails part way, the stream is not ended cleanly: a JSON-lines export first writes one
+last line ``{"error": {"code": "export_failed", ...}}``, then the connection is closed
+without the final chunk, which every HTTP client reports as an incomplete body (httpx:
+``RemoteProtocolError``). A Parquet export is cut the same way, before its footer, so no
+reader takes it for a whole file.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +26,15 @@ from driftpilot.errors import InvalidParameterError
 from driftpilot.server._json import JSONBytes, dumps
 from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
 from driftpilot.server.routers._common import ERRORS, to_micros
-from driftpilot.server.schemas import EventPage, LabelPage, WindowProfileOut
-from driftpilot.store import EventRecord, LabelRecord, Scope, WindowProfile, to_iso
+from driftpilot.server.schemas import EventPage, LabelPage, RejectedPage, WindowProfileOut
+from driftpilot.store import (
+    EventRecord,
+    LabelRecord,
+    RejectedRecord,
+    Scope,
+    WindowProfile,
+    to_iso,
+)
 
 __all__ = ["router"]
 
@@ -113,6 +128,38 @@ async def list_labels(
     return JSONBytes(dumps({"items": items, "next_cursor": page.next_cursor}))
 
 
+def rejected_json(record: RejectedRecord) -> dict[str, Any]:
+    """Return a quarantined item as its JSON object."""
+    return {
+        "kind": record.kind,
+        "rejected_at": to_iso(record.rejected_at),
+        "key_id": record.key_id,
+        "event_id": record.event_id,
+        "code": record.code,
+        "error": record.error,
+        "body": record.body,
+        "body_chars": record.body_chars,
+        "truncated": len(record.body) < record.body_chars,
+    }
+
+
+@router.get("/models/{model}/rejected", response_model=RejectedPage)
+async def list_rejected(
+    model: str, store: StoreDep, start: Start = None, end: End = None, limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Response:  # fmt: skip
+    """Page through rejected (quarantined) events and labels by time of rejection, oldest first.
+
+    ``start`` and ``end`` bound the time each was rejected at.
+    """
+    low, high = _window(start, end)
+    page = await run_in_threadpool(
+        lambda: store.rejected.page(model, start=low, end=high, limit=limit, cursor=cursor)
+    )
+    items = [rejected_json(r) for r in page.items]
+    return JSONBytes(dumps({"items": items, "next_cursor": page.next_cursor}))
+
+
 @router.get(
     "/models/{model}/export",
     response_class=StreamingResponse,
@@ -133,10 +180,50 @@ def export(
     if format is ExportFormat.parquet:
         body, media = _parquet(chunks), "application/vnd.apache.parquet"
     else:
-        body = (b"".join(dumps(event_json(r)) + b"\n" for r in chunk) for chunk in chunks)
+        body = (_jsonl(chunk) for chunk in chunks)
         media = "application/x-ndjson"
     headers = {"Content-Disposition": f'attachment; filename="{model}.{format.value}"'}
-    return StreamingResponse(body, media_type=media, headers=headers)
+    jsonl = format is ExportFormat.jsonl
+    return StreamingResponse(_guarded(body, jsonl=jsonl), media_type=media, headers=headers)
+
+
+#: Characters JSON leaves as they are but ``str.splitlines`` (and so httpx's ``iter_lines``)
+#: breaks lines at: a JSON-lines export escapes them, so that each line is one event.
+_LINE_BREAKS = (
+    (b"\xc2\x85", b"\\u0085"),
+    (b"\xe2\x80\xa8", b"\\u2028"),
+    (b"\xe2\x80\xa9", b"\\u2029"),
+)
+
+
+def _jsonl(records: list[EventRecord]) -> bytes:
+    data = b"".join(dumps(event_json(r)) + b"\n" for r in records)
+    for raw, escaped in _LINE_BREAKS:
+        if raw in data:
+            data = data.replace(raw, escaped)
+    return data
+
+
+class ExportInterruptedError(RuntimeError):
+    """An export failed after its first bytes were sent (the response is aborted)."""
+
+
+def _guarded(parts: Iterator[bytes], *, jsonl: bool) -> Iterator[bytes]:
+    """Yield ``parts``; on a failure, end a JSON-lines body with an error line, then abort."""
+    sent = 0
+    try:
+        for part in parts:
+            sent += len(part)
+            yield part
+    except Exception as err:  # re-raised: whatever failed, the client must see a cut stream
+        if jsonl:
+            message = (
+                f"The export failed after {sent:,} bytes ({type(err).__name__}); "
+                "this file is incomplete."
+            )
+            error = {"code": "export_failed", "message": message, "details": {"bytes_sent": sent}}
+            yield dumps({"error": error}) + b"\n"
+        raise ExportInterruptedError(f"export failed after {sent} bytes") from err
 
 
 #: Columns of a Parquet export. Nested values (features, prediction, scores, segment, label)

@@ -14,6 +14,8 @@ from driftpilot.server.schemas.events import (
     EventResultOut,
     EventsBatch,
     IngestResponse,
+    RejectedOut,
+    RejectedPage,
 )
 from driftpilot.server.schemas.keys import KeyCreate, KeyList, KeyOut, NewKeyOut
 from driftpilot.server.schemas.labels import (
@@ -62,6 +64,8 @@ __all__ = [
     "ModelList",
     "ModelOut",
     "NewKeyOut",
+    "RejectedOut",
+    "RejectedPage",
     "VersionCreate",
     "VersionList",
     "VersionOut",

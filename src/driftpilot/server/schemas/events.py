@@ -14,7 +14,16 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from driftpilot.server.schemas.errors import ErrorBody
 
-__all__ = ["EventIn", "EventOut", "EventPage", "EventResultOut", "EventsBatch", "IngestResponse"]
+__all__ = [
+    "EventIn",
+    "EventOut",
+    "EventPage",
+    "EventResultOut",
+    "EventsBatch",
+    "IngestResponse",
+    "RejectedOut",
+    "RejectedPage",
+]
 
 
 class EventIn(BaseModel):
@@ -75,4 +84,25 @@ class EventPage(BaseModel):
     """A page of events; pass ``next_cursor`` as ``cursor`` for the next one."""
 
     items: list[EventOut]
+    next_cursor: str | None
+
+
+class RejectedOut(BaseModel):
+    """A rejected (quarantined) event or label, as it was sent, and why it was refused."""
+
+    kind: Literal["event", "label"]
+    rejected_at: datetime
+    key_id: str | None = Field(description="The API key that sent it (null with auth off).")
+    event_id: str | None = Field(description="The event_id as sent, if it was a string.")
+    code: str = Field(description="The error code (the reason label of the metrics).")
+    error: ErrorBody
+    body: str = Field(description="The item's JSON text as sent, cut at 65,536 characters.")
+    body_chars: int = Field(description="The length of the full text.")
+    truncated: bool
+
+
+class RejectedPage(BaseModel):
+    """A page of rejected items, oldest first; pass ``next_cursor`` as ``cursor``."""
+
+    items: list[RejectedOut]
     next_cursor: str | None
