@@ -70,7 +70,7 @@ def test_current_profile_must_share_the_reference_edges(data: dp.datasets.DriftD
     reference = dp.profile(data.reference)
     standalone = dp.profile(data.current)  # binned on its own quantiles
     with pytest.raises(IncompatibleProfilesError, match="reference="):
-        dp.compare(reference, standalone, columns=["num_0"])
+        dp.compare(reference, standalone, columns=["num_0"], test="psi")
     aligned = dp.profile(data.current, reference=reference)
     report = dp.compare(reference, aligned)
     assert set(report.drifted_columns) == set(data.shifted)
@@ -91,9 +91,11 @@ def test_baseline_reference_brings_thresholds_and_target(
     baseline = dp.baseline(reference, target="label", thresholds={"num_0": 0.9})
     path = tmp_path / "baseline.json"
     baseline.save(path)
-    report = dp.compare(dp.load(path), current)
+    tests = {"num_0": "wasserstein_norm"}
+    report = dp.compare(dp.load(path), current, tests=tests)
     assert report.columns["num_0"].threshold == 0.9
+    assert report.columns["num_0"].effect_threshold == 0.9
     assert not report.columns["num_0"].drifted  # the baseline's threshold is lenient
     assert "label" in report.columns  # target drift is checked too
-    overridden = dp.compare(dp.load(path), current, thresholds={"num_0": 0.1})
+    overridden = dp.compare(dp.load(path), current, tests=tests, thresholds={"num_0": 0.1})
     assert overridden.columns["num_0"].drifted
