@@ -99,3 +99,25 @@ def test_baseline_reference_brings_thresholds_and_target(
     assert "label" in report.columns  # target drift is checked too
     overridden = dp.compare(dp.load(path), current, tests=tests, thresholds={"num_0": 0.1})
     assert overridden.columns["num_0"].drifted
+
+
+def test_two_window_profiles_without_histograms_are_comparable(
+    data: dp.datasets.DriftDataset,
+) -> None:
+    # Issue 11: GET .../profile of two windows (no baseline) keeps no histograms; compare
+    # raised IncompatibleProfilesError even with test="ks".
+    config = dp.ProfileConfig(histograms=False)
+    reference = dp.profile(data.reference, config=config)
+    current = dp.profile(data.current, config=config)
+    report = dp.compare(reference, current, test="ks")
+    assert set(report.drifted_columns) == set(data.shifted)
+    column = report.columns["num_0"]
+    assert column.approximate
+    assert column.psi is None  # no exact counts on common edges
+    assert column.p_value_method == "sketch_conservative"
+    assert column.distribution is not None
+    assert sum(column.distribution.current) == data.current.num_rows
+    defaults = dp.compare(reference, current)
+    assert set(defaults.drifted_columns) == set(data.shifted)
+    with pytest.raises(IncompatibleProfilesError, match="reference="):
+        dp.compare(reference, current, test="psi", columns=["num_0"])
