@@ -68,6 +68,7 @@ def test_distance_p_values_are_the_chi2_tail_of_the_scaled_distance(
     assert count_pvalue(method, ref, cur).p_value == pytest.approx(expected, rel=RTOL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", sorted(COUNT_NULL_METHODS))
 def test_chi2_approximation_holds_its_level_in_simulation(method: str) -> None:
     # Issue 12 asked to check the asymptotics against simulation: 2,000 A/A tables with 8
@@ -108,6 +109,7 @@ def test_monte_carlo_p_value_matches_fishers_exact_test() -> None:
     assert abs(result.p_value - exact) <= 4 * math.sqrt(exact * (1 - exact) / 20_000) + 0.005
 
 
+@pytest.mark.slow
 def test_monte_carlo_rejection_rate_on_sparse_a_a_tables() -> None:
     rng = np.random.default_rng(8)
     weights = 1.0 / np.arange(1, 51) ** 1.1
