@@ -72,15 +72,60 @@ def test_psi_is_on_reference_quantile_bins() -> None:
     assert column.distribution.current == tuple(c_counts)
 
 
-def test_large_samples_use_distances() -> None:
+def test_default_rule_tests_significance_and_effect_at_every_size() -> None:
     data = dp.datasets.make_drift_data(5_000, n_numeric=4, n_categorical=2, shifted_share=0.5)
     report = dp.compare(data.reference, data.current)
+    assert report.options["rule"] == "significance_and_effect"
+    for name, column in report.columns.items():
+        numeric = name.startswith("num")
+        assert column.test == ("ks" if numeric else "chi2")
+        assert column.effect_measure == ("wasserstein_norm" if numeric else "jensenshannon")
+        assert column.effect_threshold == (0.1 if numeric else 0.05)
+        assert column.p_value is not None
+        assert column.drifted == (name in data.shifted), name
+        assert column.drifted == (
+            column.p_value_adjusted is not None
+            and column.p_value_adjusted < 0.05
+            and column.effect_size is not None
+            and column.effect_size >= column.effect_threshold
+        )
+    assert report.dataset_drift  # half the columns drifted, drift_share 0.5
+
+
+def test_evidently_rule_uses_distances_on_large_references() -> None:
+    data = dp.datasets.make_drift_data(5_000, n_numeric=4, n_categorical=2, shifted_share=0.5)
+    report = dp.compare(data.reference, data.current, rule="evidently")
     for name, column in report.columns.items():
         expected = "wasserstein_norm" if name.startswith("num") else "jensenshannon"
         assert column.test == expected
         assert column.p_value is None
-        assert column.drifted == (name in data.shifted), name
-    assert report.dataset_drift  # half the columns drifted, drift_share 0.5
+        assert column.drifted == (column.statistic >= 0.1), name
+
+
+def test_significance_alone_does_not_flag_a_trivial_shift_on_many_rows() -> None:
+    rng = np.random.default_rng(5)
+    ref, cur = rng.normal(0, 1, 200_000), rng.normal(0.03, 1, 200_000)
+    column = dp.compare({"v": ref}, {"v": cur}).columns["v"]
+    assert column.p_value is not None
+    assert column.p_value < 1e-10  # beyond noise
+    assert not column.drifted  # but 0.03 sd is below the effect threshold
+    lowered = dp.compare({"v": ref}, {"v": cur}, effect_threshold=0.01).columns["v"]
+    assert lowered.drifted
+    assert lowered.effect_threshold == 0.01
+
+
+def test_effect_alone_does_not_flag_noise_on_many_categories() -> None:
+    # 200 categories, 300 current rows: JS noise is far above 0.05, but not significant.
+    rng = np.random.default_rng(6)
+    labels = np.array([f"c{i}" for i in range(200)])
+    ref, cur = rng.choice(labels, 100_000), rng.choice(labels, 300)
+    column = dp.compare({"c": ref}, {"c": cur}).columns["c"]
+    assert column.effect_size is not None
+    assert column.effect_size > 0.2
+    assert column.p_value_method == "monte_carlo"
+    assert not column.drifted
+    old = dp.compare({"c": ref}, {"c": cur}, rule="evidently").columns["c"]
+    assert old.drifted  # what issue 12 reported: the old rule calls this noise drift
 
 
 def test_wasserstein_norm_equals_scipy_over_std() -> None:
@@ -88,7 +133,23 @@ def test_wasserstein_norm_equals_scipy_over_std() -> None:
     ref, cur = rng.normal(0, 2, 3000), rng.normal(0.5, 2, 2000)
     column = dp.compare({"v": ref}, {"v": cur}).columns["v"]
     expected = scipy.stats.wasserstein_distance(ref, cur) / np.std(ref)
-    assert column.statistic == pytest.approx(expected, rel=REL)
+    assert column.effect_size == pytest.approx(expected, rel=REL)
+    named = dp.compare({"v": ref}, {"v": cur}, test="wasserstein_norm").columns["v"]
+    assert named.statistic == pytest.approx(expected, rel=REL)
+    assert named.p_value == pytest.approx(scipy.stats.ks_2samp(ref, cur).pvalue, rel=REL)
+
+
+def test_low_cardinality_integers_take_a_numeric_test_when_asked() -> None:
+    rng = np.random.default_rng(7)
+    ref, cur = {"kids": rng.integers(0, 4, 400)}, {"kids": rng.integers(0, 4, 400)}
+    assert dp.compare(ref, cur).columns["kids"].type == "categorical"
+    asked = dp.compare(ref, cur, test="ks").columns["kids"]
+    assert (asked.type, asked.test) == ("numeric", "ks")
+    per_column = dp.compare(ref, cur, tests={"kids": "ks"}).columns["kids"]
+    assert per_column.test == "ks"
+    # A small reference saw 4 values, the current 30: the column is numeric after all.
+    wide = dp.compare(ref, {"kids": rng.integers(0, 30, 400)}).columns["kids"]
+    assert (wide.type, wide.test) == ("numeric", "ks")
 
 
 def test_overrides_global_and_per_column() -> None:
@@ -194,7 +255,9 @@ def test_many_categories() -> None:
     ref = {"id": rng.integers(0, 100_000, 200_000).astype(str)}
     cur = {"id": rng.integers(0, 100_000, 200_000).astype(str)}
     column = dp.compare(ref, cur).columns["id"]
-    assert column.test == "jensenshannon"
+    assert column.test == "chi2"
+    assert column.p_value_method == "monte_carlo"  # about 4 rows per category
+    assert not column.drifted
     assert column.distribution is not None
     assert len(column.distribution.labels) > 90_000
 

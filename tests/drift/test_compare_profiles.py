@@ -70,7 +70,7 @@ def test_current_profile_must_share_the_reference_edges(data: dp.datasets.DriftD
     reference = dp.profile(data.reference)
     standalone = dp.profile(data.current)  # binned on its own quantiles
     with pytest.raises(IncompatibleProfilesError, match="reference="):
-        dp.compare(reference, standalone, columns=["num_0"])
+        dp.compare(reference, standalone, columns=["num_0"], test="psi")
     aligned = dp.profile(data.current, reference=reference)
     report = dp.compare(reference, aligned)
     assert set(report.drifted_columns) == set(data.shifted)
@@ -91,9 +91,52 @@ def test_baseline_reference_brings_thresholds_and_target(
     baseline = dp.baseline(reference, target="label", thresholds={"num_0": 0.9})
     path = tmp_path / "baseline.json"
     baseline.save(path)
-    report = dp.compare(dp.load(path), current)
+    tests = {"num_0": "wasserstein_norm"}
+    report = dp.compare(dp.load(path), current, tests=tests)
     assert report.columns["num_0"].threshold == 0.9
+    assert report.columns["num_0"].effect_threshold == 0.9
     assert not report.columns["num_0"].drifted  # the baseline's threshold is lenient
     assert "label" in report.columns  # target drift is checked too
-    overridden = dp.compare(dp.load(path), current, thresholds={"num_0": 0.1})
+    overridden = dp.compare(dp.load(path), current, tests=tests, thresholds={"num_0": 0.1})
     assert overridden.columns["num_0"].drifted
+
+
+def test_two_window_profiles_without_histograms_are_comparable(
+    data: dp.datasets.DriftDataset,
+) -> None:
+    # Issue 11: GET .../profile of two windows (no baseline) keeps no histograms; compare
+    # raised IncompatibleProfilesError even with test="ks".
+    config = dp.ProfileConfig(histograms=False)
+    reference = dp.profile(data.reference, config=config)
+    current = dp.profile(data.current, config=config)
+    report = dp.compare(reference, current, test="ks")
+    assert set(report.drifted_columns) == set(data.shifted)
+    column = report.columns["num_0"]
+    assert column.approximate
+    assert column.psi is None  # no exact counts on common edges
+    assert column.p_value_method == "sketch_conservative"
+    assert column.distribution is not None
+    assert sum(column.distribution.current) == data.current.num_rows
+    defaults = dp.compare(reference, current)
+    assert set(defaults.drifted_columns) == set(data.shifted)
+    with pytest.raises(IncompatibleProfilesError, match="reference="):
+        dp.compare(reference, current, test="psi", columns=["num_0"])
+
+
+def test_wasserstein_from_a_baseline_is_conservative_by_its_bound() -> None:
+    # Issue 12: heavy-tailed A/A columns were flagged from a baseline (the sketch's error
+    # taken for drift), never from raw data. Four Pareto sets: the sketch's estimates reach
+    # 0.07-0.1 (the raw distances are about 0.01), near or past the old threshold of 0.1.
+    rng = np.random.default_rng(1)
+    estimates = []
+    for _ in range(4):
+        ref, cur = {"x": rng.pareto(1.5, 50_000)}, {"x": rng.pareto(1.5, 50_000)}
+        baseline = dp.baseline(ref)
+        for rule in ("significance_and_effect", "evidently"):
+            column = dp.compare(baseline, cur, test="wasserstein_norm", rule=rule).columns["x"]
+            assert column.approximate
+            assert column.error_bound is not None
+            assert column.effect_size == max(column.statistic - column.error_bound, 0.0)
+            assert not column.drifted
+            estimates.append(column.statistic)
+    assert max(estimates) >= 0.05

@@ -66,3 +66,97 @@ def test_known_shifts_are_detected(n_rows: int) -> None:
     # 3 shifted columns x 20 seeds; a half-sigma mean shift is large at these sizes.
     assert missed <= 3
     assert false_columns <= 3
+
+
+def _bound(trials: int, alpha: float = 0.05) -> float:
+    """alpha plus three binomial standard deviations over ``trials`` data sets."""
+    return alpha + 3 * math.sqrt(alpha * (1 - alpha) / trials)
+
+
+def _a_a_table(rng: np.random.Generator, n: int) -> dict:
+    zipf = 1.0 / np.arange(1, 201) ** 1.1
+    labels50 = np.array([f"u{i}" for i in range(50)])
+    labels200 = np.array([f"z{i}" for i in range(200)])
+    return {
+        "unif50": labels50[rng.integers(0, 50, n)],
+        "zipf200": labels200[rng.choice(200, n, p=zipf / zipf.sum())],
+        "normal": rng.normal(0, 1, n),
+        "poisson": rng.poisson(3, n),
+    }
+
+
+def test_no_false_alarms_on_monitoring_sized_windows() -> None:
+    # Issue 12: 100,000 reference rows and 500 current rows flagged dataset drift in 100%
+    # of A/A sets (50- and 200-category columns). Two references x 15 windows, judged by
+    # compare, from a saved baseline and by the monitor's drift functions (profile mode).
+    from driftpilot.monitor._drift import _compare, _correct, _Found
+    from driftpilot.monitor.spec import FeatureDriftCheck
+
+    rng = np.random.default_rng(2026)
+    check = FeatureDriftCheck(type="feature_drift")
+    alarms = {"compare": 0, "baseline": 0, "monitor": 0, "old": 0}
+    trials = 0
+    for _ in range(2):
+        reference = _a_a_table(rng, 100_000)
+        baseline = dp.baseline(reference)
+        for _ in range(15):
+            current = _a_a_table(rng, 500)
+            alarms["compare"] += dp.compare(reference, current).dataset_drift
+            alarms["baseline"] += dp.compare(baseline, current).dataset_drift
+            alarms["old"] += dp.compare(reference, current, rule="evidently").dataset_drift
+            window = dp.profile(current, reference=baseline)
+            found = [_Found(c, None) for c in _compare(baseline, window, check, None)]
+            alarms["monitor"] += any(r.severity != "none" for r in _correct("d", check, found))
+            trials += 1
+    for mode in ("compare", "baseline", "monitor"):
+        assert alarms[mode] / trials <= _bound(trials), (mode, alarms)
+    assert alarms["old"] / trials > 0.9  # the Evidently rule is kept as it was
+
+
+@pytest.mark.parametrize("test", ["cvm", "anderson"])
+def test_tied_samples_reject_at_most_alpha(test: str) -> None:
+    # Issue 12: cvm rejected 100% of tied A/A sets of unequal sizes, anderson about 2 alpha.
+    rng = np.random.default_rng(5)
+    trials = 150
+    rejected = 0
+    for seed in range(trials):
+        ref = {"x": rng.integers(0, 3, 2_000).astype(float)}
+        cur = {"x": rng.integers(0, 3, 300).astype(float)}
+        column = dp.compare(ref, cur, test=test, seed=seed).columns["x"]
+        assert column.p_value_method == "permutation"
+        assert column.p_value is not None
+        rejected += column.p_value < 0.05
+    assert rejected / trials <= _bound(trials)
+
+
+def test_real_shifts_on_100k_rows_are_found_with_defaults() -> None:
+    rng = np.random.default_rng(9)
+    n = 100_000
+    weights = 1.0 / np.arange(1, 6) ** 1.1
+    weights /= weights.sum()
+    mixed = 0.7 * weights + 0.3 * weights[::-1]
+    labels = np.array(list("abcde"))
+    ref = {
+        "mean": rng.normal(0, 1, n),
+        "spread": rng.normal(0, 1, n),
+        "mix": labels[rng.choice(5, n, p=weights)],
+        "stable": rng.normal(0, 1, n),
+    }
+    cur = {
+        "mean": rng.normal(0.5, 1, n),
+        "spread": rng.normal(0, 1.5, n),
+        "mix": labels[rng.choice(5, n, p=mixed)],
+        "stable": rng.normal(0, 1, n),
+    }
+    report = dp.compare(ref, cur)
+    assert set(report.drifted_columns) == {"mean", "spread", "mix"}
+
+
+def test_tiny_shift_on_a_million_rows_needs_a_lowered_effect_threshold() -> None:
+    rng = np.random.default_rng(10)
+    ref, cur = {"x": rng.normal(0, 1, 1_000_000)}, {"x": rng.normal(0.05, 1, 1_000_000)}
+    default = dp.compare(ref, cur).columns["x"]
+    assert default.p_value_adjusted is not None
+    assert default.p_value_adjusted < 1e-10  # far beyond noise, but small
+    assert not default.drifted
+    assert dp.compare(ref, cur, effect_threshold=0.02).columns["x"].drifted

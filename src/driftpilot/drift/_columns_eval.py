@@ -1,49 +1,61 @@
-"""Evaluate one column: its test statistic, PSI and binned distribution, before correction.
+"""Evaluate one column: its test, p-value, effect size, PSI and binned distribution.
 
-Numeric kinds with both sides exact use the exact kernels on sorted samples. When a side is
-a profile, sample tests (``ks``, ``wasserstein``, ``wasserstein_norm``) are computed from the
-two empirical or sketched CDFs on a grid of ``_GRID`` quantiles of each side; the stated
-error bound is the sum of the two sides' sketch rank errors plus the grid step (for the
-Wasserstein distances, that sum times the range of the data, divided by the scale for the
-normalised one). The KS p-value is that of the statistic minus its bound, the smallest
-the sketches allow, so sketch error is never reported as drift. Binned tests and PSI stay
-exact: a profile keeps counts on the reference's bin edges.
+Numeric kinds with both sides exact use the exact kernels on sorted samples; one merged
+pass over the two sorted samples gives the KS statistic and the Wasserstein distance (the
+default effect size) together. When a side is a profile, sample tests come from the
+sketches, conservatively (:mod:`driftpilot.drift._sketch_tests`). Binned tests and PSI
+are exact when a profile keeps counts on the reference's bin edges; two window profiles
+without a baseline have no common edges, and then only the sketch-based tests run (PSI is
+not reported and the plotted counts are read off the sketches).
+
+Under the default rule every test gets a p-value valid on the data it meets:
+
+* ``ks``: scipy's exact p-value up to ``MAX_AUTO_N`` values a side, else the asymptotic one
+  (both are conservative under ties); from a sketch, the p-value of the statistic minus
+  its bound.
+* ``anderson``, ``cvm``: scipy's without ties, a permutation p-value with ties.
+* ``wasserstein``, ``wasserstein_norm``, ``energy``: their null depends on the unknown
+  distribution, so their significance is the KS test's on the same data; the distance is
+  the effect size.
+* ``chi2``, ``ztest`` and the binned distances: :func:`driftpilot.stats.count_pvalue`, the
+  chi-squared approximation where every expected count is at least 5, a seeded Monte Carlo
+  test conditional on the margins otherwise.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from driftpilot._columns import ColumnType
-from driftpilot._typing import FloatArray
-from driftpilot.drift._selection import TestSpec
+from driftpilot._typing import FloatArray, IntArray
+from driftpilot.drift._selection import Rule, TestSpec
+from driftpilot.drift._sketch_tests import sketched_samples
 from driftpilot.drift._sources import CategoryData, NumericData
 from driftpilot.drift.report import BinnedDistribution
 from driftpilot.errors import IncompatibleProfilesError, InsufficientDataError
 from driftpilot.stats import (
+    MAX_AUTO_N,
     TestResult,
     anderson,
     chi2,
+    count_pvalue,
     cvm,
-    energy,
+    ecdf_distances,
     hellinger,
     jensenshannon,
     kl,
     ks,
     ks_pvalue,
     psi,
-    wasserstein,
-    wasserstein_norm,
     ztest,
 )
 
 __all__ = ["Evaluation", "evaluate_categorical", "evaluate_numeric"]
 
-_GRID = 2001
 _COUNT_TESTS = {
     "chi2": chi2,
     "ztest": ztest,
@@ -52,26 +64,37 @@ _COUNT_TESTS = {
     "kl": kl,
     "hellinger": hellinger,
 }
-_SAMPLE_TESTS = {
-    "ks": ks,
-    "anderson": anderson,
-    "cvm": cvm,
-    "wasserstein": wasserstein,
-    "wasserstein_norm": wasserstein_norm,
-    "energy": energy,
-}
+
+
+_HUGE = 1e150
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Outcome:
+    statistic: float
+    p_value: float | None
+    p_value_method: str | None
+    effect_size: float
+    approximate: bool = False
+    error_bound: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evaluation:
-    """A column's numbers before the report applies corrections and verdicts."""
+    """A column's numbers before the report applies corrections and verdicts.
+
+    ``effect_size`` is the effect measure's value, conservative (minus its bound) when it
+    comes from a sketch. ``psi`` is ``None`` when the counts are not exact.
+    """
 
     name: str
     kind: ColumnType
     test: TestSpec
     statistic: float
     p_value: float | None
-    psi: float
+    p_value_method: str | None
+    effect_size: float
+    psi: float | None
     n_reference: int
     n_current: int
     n_excluded_reference: int
@@ -89,24 +112,25 @@ def evaluate_numeric(
     current: NumericData,
     *,
     bins: int,
+    rule: Rule,
+    seed: int,
 ) -> Evaluation:
     """Compare a numeric-kind column; raise ``InsufficientDataError`` when a side is empty."""
     _require_values(name, reference.n_valid, current.n_valid)
-    edges = reference.edges(bins, column=name)
-    ref_counts = reference.counts_on(edges, column=name)
-    cur_counts = current.counts_on(edges, column=name)
-    psi_value = psi(ref_counts, cur_counts).statistic
-    approximate, bound = False, None
+    edges = reference.edges(bins)
+    counts_exact = reference.has_counts_on(edges) and current.has_counts_on(edges)
+    ref_counts, cur_counts = reference.counts_on(edges), current.counts_on(edges)
     if spec.inputs == "counts":
-        result = _COUNT_TESTS[spec.name](ref_counts, cur_counts)
+        if not counts_exact:
+            raise IncompatibleProfilesError(
+                f"The test {spec.name!r} for column {name!r} needs counts on the reference's "
+                "bin edges, and the current profile has none (profile it with "
+                "reference=<the reference profile>). Use ks, wasserstein or "
+                "wasserstein_norm, which these profiles' sketches support."
+            )
+        outcome = _on_counts(spec, ref_counts, cur_counts, rule=rule, seed=seed)
     elif reference.exact and current.exact:
-        assert reference.sorted_values is not None
-        assert current.sorted_values is not None
-        kernel = _SAMPLE_TESTS[spec.name]
-        if spec.name in ("anderson", "cvm"):
-            result = kernel(reference.sorted_values, current.sorted_values)
-        else:
-            result = kernel(reference.sorted_values, current.sorted_values, assume_sorted=True)
+        outcome = _on_samples(spec, reference, current, rule=rule, seed=seed)
     elif not spec.from_sketch:
         raise IncompatibleProfilesError(
             f"The test {spec.name!r} for column {name!r} needs raw data on both sides, but "
@@ -114,21 +138,22 @@ def evaluate_numeric(
             "(psi, chi2, jensenshannon, kl, hellinger), or pass the data itself."
         )
     else:
-        result, bound = _from_cdfs(spec.name, reference, current)
-        approximate = True
+        outcome = _on_sketches(spec, reference, current, rule=rule)
     return Evaluation(
         name=name,
         kind=kind,
         test=spec,
-        statistic=float(result.statistic),
-        p_value=result.p_value,
-        psi=float(psi_value),
+        statistic=outcome.statistic,
+        p_value=outcome.p_value,
+        p_value_method=outcome.p_value_method,
+        effect_size=outcome.effect_size,
+        psi=float(psi(ref_counts, cur_counts).statistic) if counts_exact else None,
         n_reference=reference.n,
         n_current=current.n,
         n_excluded_reference=reference.n_excluded,
         n_excluded_current=current.n_excluded,
-        approximate=approximate,
-        error_bound=bound,
+        approximate=outcome.approximate or not counts_exact,
+        error_bound=outcome.error_bound,
         distribution=BinnedDistribution(
             labels=_edge_labels(edges),
             reference=tuple(int(c) for c in ref_counts),
@@ -144,6 +169,9 @@ def evaluate_categorical(
     spec: TestSpec,
     reference: CategoryData,
     current: CategoryData,
+    *,
+    rule: Rule,
+    seed: int,
 ) -> Evaluation:
     """Compare a categorical-kind column over the union of categories seen on both sides."""
     _require_values(name, reference.n_valid, current.n_valid)
@@ -167,14 +195,16 @@ def evaluate_categorical(
             f"The 'ztest' chosen for column {name!r} needs exactly two categories across both "
             f"sides; the column has {len(categories)}. Use 'chi2' instead."
         )
-    result: TestResult = _COUNT_TESTS[spec.name](ref_counts, cur_counts)
+    outcome = _on_counts(spec, ref_counts, cur_counts, rule=rule, seed=seed)
     exact = reference.exact and current.exact
     return Evaluation(
         name=name,
         kind=kind,
         test=spec,
-        statistic=float(result.statistic),
-        p_value=result.p_value,
+        statistic=outcome.statistic,
+        p_value=outcome.p_value,
+        p_value_method=outcome.p_value_method,
+        effect_size=outcome.effect_size,
         psi=float(psi(ref_counts, cur_counts).statistic),
         n_reference=reference.n,
         n_current=current.n,
@@ -190,6 +220,121 @@ def evaluate_categorical(
     )
 
 
+def _on_counts(
+    spec: TestSpec, ref_counts: IntArray, cur_counts: IntArray, *, rule: Rule, seed: int
+) -> _Outcome:
+    result: TestResult = _COUNT_TESTS[spec.name](ref_counts, cur_counts)
+    if spec.effect == spec.name:
+        effect = result.statistic
+    else:
+        effect = _COUNT_TESTS[spec.effect](ref_counts, cur_counts).statistic
+    if rule == "evidently":
+        method = None if result.p_value is None else "asymptotic"
+        return _Outcome(
+            statistic=result.statistic,
+            p_value=result.p_value,
+            p_value_method=method,
+            effect_size=effect,
+        )
+    null = count_pvalue(spec.name, ref_counts, cur_counts, seed=seed)
+    return _Outcome(
+        statistic=result.statistic,
+        p_value=null.p_value,
+        p_value_method=null.method,
+        effect_size=effect,
+    )
+
+
+def _on_samples(
+    spec: TestSpec, reference: NumericData, current: NumericData, *, rule: Rule, seed: int
+) -> _Outcome:
+    ref, cur = reference.sorted_values, current.sorted_values
+    assert ref is not None
+    assert cur is not None
+    magnitude = max(abs(ref[0]), abs(ref[-1]), abs(cur[0]), abs(cur[-1]))
+    if magnitude > _HUGE:
+        # Squares and sums of values near 1e308 overflow: compute on both samples divided
+        # by the largest magnitude (KS and the normalised distance do not change).
+        ref, cur = ref / magnitude, cur / magnitude
+        distances = ecdf_distances(ref, cur)
+        normalised = distances.wasserstein / (float(np.std(ref)) or 1.0)
+        with np.errstate(over="ignore"):
+            distances = replace(
+                distances,
+                wasserstein=distances.wasserstein * magnitude,
+                energy=distances.energy * magnitude,
+            )
+    else:
+        distances = ecdf_distances(ref, cur)
+        # or 1.0: a spread that underflows to 0 (values near 5e-324)
+        normalised = distances.wasserstein / (reference.scale or 1.0)
+    small = max(ref.size, cur.size) <= MAX_AUTO_N
+    if spec.name in ("ks", "anderson", "cvm"):
+        if spec.name == "ks" and not small:
+            # The merged pass gives scipy's statistic bit for bit; the asymptotic p-value
+            # is what ks() returns at this size.
+            statistic = distances.ks
+            p_value: float | None = ks_pvalue(statistic, ref.size, cur.size)
+            method = "asymptotic"
+        else:
+            if spec.name == "ks":
+                result = ks(ref, cur, assume_sorted=True)
+                method = "exact" if result.details.get("exact") else "asymptotic"
+            else:
+                kernel = anderson if spec.name == "anderson" else cvm
+                result = kernel(ref, cur, seed=seed)
+                method = "permutation" if result.details.get("n_resamples") else "asymptotic"
+            statistic, p_value = result.statistic, result.p_value
+        return _Outcome(
+            statistic=float(statistic),
+            p_value=p_value,
+            p_value_method=method,
+            effect_size=normalised,
+        )
+    statistic = {
+        "wasserstein": distances.wasserstein,
+        "wasserstein_norm": normalised,
+        "energy": distances.energy,
+    }[spec.name]
+    if rule == "evidently":
+        return _Outcome(statistic=statistic, p_value=None, p_value_method=None,
+                        effect_size=statistic)  # fmt: skip
+    return _Outcome(
+        statistic=statistic,
+        p_value=ks_pvalue(distances.ks, ref.size, cur.size, method="auto" if small else "asymp"),
+        p_value_method="ks",
+        effect_size=statistic,
+    )
+
+
+def _on_sketches(
+    spec: TestSpec, reference: NumericData, current: NumericData, *, rule: Rule
+) -> _Outcome:
+    sketch = sketched_samples(reference, current)
+    if spec.name == "ks":
+        return _Outcome(
+            statistic=sketch.ks,
+            p_value=sketch.ks_p_value,
+            p_value_method="sketch_conservative",
+            effect_size=sketch.wasserstein_norm_low,
+            approximate=True,
+            error_bound=sketch.ks_bound,
+        )
+    normalised = spec.name == "wasserstein_norm"
+    statistic = sketch.wasserstein_norm if normalised else sketch.wasserstein
+    bound = sketch.wasserstein_norm_bound if normalised else sketch.wasserstein_bound
+    low = sketch.wasserstein_norm_low if normalised else sketch.wasserstein_low
+    evidently = rule == "evidently"
+    return _Outcome(
+        statistic=statistic,
+        p_value=None if evidently else sketch.ks_p_value,
+        p_value_method=None if evidently else "sketch_conservative",
+        effect_size=low,
+        approximate=True,
+        error_bound=bound,
+    )
+
+
 def _require_values(name: str, n_reference: int, n_current: int) -> None:
     for side, n in (("reference", n_reference), ("current", n_current)):
         if n == 0:
@@ -200,38 +345,6 @@ def _union(first: list[Any], second: list[Any]) -> list[Any]:
     seen = dict.fromkeys(first)
     seen.update(dict.fromkeys(second))
     return list(seen)
-
-
-def _from_cdfs(test: str, reference: NumericData, current: NumericData) -> tuple[TestResult, float]:
-    ranks = np.linspace(0.0, 1.0, _GRID)
-    points = np.unique(np.concatenate([reference.quantiles(ranks), current.quantiles(ranks)]))
-    gap = np.asarray(reference.cdf(points) - current.cdf(points), dtype=np.float64)
-    cdf_bound = reference.rank_error + current.rank_error + 1.0 / (_GRID - 1)
-    n_ref, n_cur = reference.n_valid, current.n_valid
-    if test == "ks":
-        statistic = float(np.max(np.abs(gap))) if gap.size else 0.0
-        # Conservative: the p-value of the smallest statistic the sketches allow. Sketch
-        # error dwarfs sampling noise on large samples, so the estimate's own p-value would
-        # call sketch error drift.
-        p_value = ks_pvalue(max(statistic - cdf_bound, 0.0), n_ref, n_cur)
-        result = TestResult(
-            method="ks", statistic=statistic, p_value=p_value, n_reference=n_ref, n_current=n_cur
-        )
-        return result, cdf_bound
-    low = min(reference.bounds[0], current.bounds[0])
-    high = max(reference.bounds[1], current.bounds[1])
-    distance = float(np.sum(np.abs(gap[:-1]) * np.diff(points))) if points.size > 1 else 0.0
-    bound = cdf_bound * (high - low)
-    scale = reference.scale if test == "wasserstein_norm" else 1.0
-    result = TestResult(
-        method=test,
-        statistic=distance / scale,
-        p_value=None,
-        n_reference=n_ref,
-        n_current=n_cur,
-        details={"scale": scale},
-    )
-    return result, bound / scale
 
 
 def _edge_labels(edges: FloatArray) -> tuple[str, ...]:

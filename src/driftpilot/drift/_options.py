@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
+from driftpilot.drift._selection import RULES, Rule
 from driftpilot.errors import InvalidParameterError
 from driftpilot.stats import CORRECTION_METHODS
 
@@ -21,6 +23,9 @@ class Options:
     severity_thresholds: tuple[float, float]
     small_sample: int
     bins: int
+    rule: Rule = "significance_and_effect"
+    effect_threshold: float | None = None
+    effect_thresholds: Mapping[str, float] = field(default_factory=dict)
 
 
 def positive_int(value: int, name: str, *, minimum: int) -> int:
@@ -43,6 +48,8 @@ def validate_options(
     bins: int,
     critical_is_drift: bool,
     n_jobs: int,
+    rule: str = "significance_and_effect",
+    effect_threshold: float | Mapping[str, float] | None = None,
 ) -> Options:
     if not 0 < alpha < 1:
         raise InvalidParameterError(
@@ -65,6 +72,12 @@ def validate_options(
             "The 'severity_thresholds' parameter of compare must be (warning, critical) with "
             f"0 <= warning <= critical. Got {severity_thresholds!r} instead."
         )
+    if rule not in RULES:
+        raise InvalidParameterError(
+            f"The 'rule' parameter of compare must be one of {', '.join(RULES)}. "
+            f"Got {rule!r} instead."
+        )
+    scalar, per_column = _effect_thresholds(effect_threshold)
     positive_int(bins, "bins", minimum=1)
     positive_int(small_sample, "small_sample", minimum=0)
     positive_int(n_jobs, "n_jobs", minimum=1)
@@ -76,4 +89,26 @@ def validate_options(
         severity_thresholds=(float(warning), float(critical)),
         small_sample=small_sample,
         bins=bins,
+        rule=next(r for r in RULES if r == rule),
+        effect_threshold=scalar,
+        effect_thresholds=per_column,
     )
+
+
+def _effect_thresholds(
+    value: float | Mapping[str, float] | None,
+) -> tuple[float | None, dict[str, float]]:
+    items = value.items() if isinstance(value, Mapping) else [("", value)]
+    for column, threshold in items:
+        if threshold is None and not column:
+            continue
+        ok = isinstance(threshold, int | float) and not isinstance(threshold, bool)
+        if not ok or not threshold >= 0:  # type: ignore[operator]
+            where = f" for column {column!r}" if column else ""
+            raise InvalidParameterError(
+                f"The 'effect_threshold' parameter of compare{where} must be a number >= 0 "
+                f"(or a mapping of column names to such numbers). Got {threshold!r} instead."
+            )
+    if isinstance(value, Mapping):
+        return None, {str(k): float(v) for k, v in value.items()}
+    return (None if value is None else float(value)), {}

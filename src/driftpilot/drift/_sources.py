@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from driftpilot._columns import (
     ColumnType,
@@ -90,36 +91,48 @@ class NumericData:
         assert self.summary is not None
         return np.asarray(self.summary.quantiles(ranks), dtype=np.float64)
 
-    def edges(self, bins: int, *, column: str) -> FloatArray:
+    def edges(self, bins: int) -> FloatArray:
         """Bin edges for binned tests when this side is the reference.
 
         Raw data is binned on ``bins`` quantiles; a profile brings the edges it was made
-        with (its own ``ProfileConfig.bins``), since its counts exist only on those.
+        with (its own ``ProfileConfig.bins``), since its counts exist only on those. A
+        profile without a histogram (a window of the service without a baseline) gets
+        ``bins`` quantile edges read off its sketch.
         """
         if self.sorted_values is not None:
             return quantile_edges(self.sorted_values, bins=bins)
         assert self.summary is not None
         histogram = self.summary.histogram
         if histogram is None:
-            raise IncompatibleProfilesError(
-                f"The reference profile keeps no histogram for column {column!r}, so binned "
-                "tests and PSI cannot be computed. Profile the reference with histograms=True."
-            )
+            ranks = np.linspace(0.0, 1.0, bins + 1)
+            return quantile_edges(self.summary.quantiles(ranks), bins=bins)
         return np.asarray(histogram.edges, dtype=np.float64)
 
-    def counts_on(self, edges: FloatArray, *, column: str) -> IntArray:
-        """Count the valid values in the bins ``edges`` define (exact either way)."""
+    def has_counts_on(self, edges: FloatArray) -> bool:
+        """Whether :meth:`counts_on` is exact on ``edges`` (raw data, or a histogram on them)."""
+        if self.sorted_values is not None:
+            return True
+        assert self.summary is not None
+        histogram = self.summary.histogram
+        return histogram is not None and np.array_equal(histogram.edges, edges)
+
+    def counts_on(self, edges: FloatArray) -> IntArray:
+        """Count the valid values in the bins ``edges`` define.
+
+        Exact from raw data or a histogram on these edges; otherwise read off the sketch
+        (``P(lo <= X < hi)`` from its CDF, within its rank error per edge) and only good
+        for plots: check :meth:`has_counts_on` before testing them.
+        """
         if self.sorted_values is not None:
             return bin_counts(self.sorted_values, edges, assume_sorted=True)
         assert self.summary is not None
         histogram = self.summary.histogram
-        if histogram is None or not np.array_equal(histogram.edges, edges):
-            raise IncompatibleProfilesError(
-                f"The current profile's histogram of column {column!r} is not on the "
-                "reference's bin edges, so binned tests would need re-binning. Profile the "
-                "current data with reference=<the reference profile>."
-            )
-        return np.asarray(histogram.counts, dtype=np.int64)
+        if histogram is not None and np.array_equal(histogram.edges, edges):
+            return np.asarray(histogram.counts, dtype=np.int64)
+        below = self.summary.cdf(np.nextafter(edges, -np.inf))  # P(X < edge)
+        totals = np.rint(below * self.n_valid).astype(np.int64)
+        totals[0], totals[-1] = 0, self.n_valid
+        return np.asarray(np.diff(totals), dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -187,6 +200,25 @@ class Source:
             return list(self.profile.columns)
         assert self.table is not None
         return list(self.table.column_names)
+
+    @property
+    def schema(self) -> Mapping[str, str]:
+        """The kinds the user gave, by column."""
+        return self._schema
+
+    def is_integer(self, column: str) -> bool:
+        """Whether the column is raw data of an integer Arrow type."""
+        if self.table is None:
+            return False
+        kind = self.table[column].type
+        if pa.types.is_dictionary(kind):
+            return False
+        return bool(pa.types.is_integer(kind))
+
+    def distinct_values(self, column: str) -> set[Any]:
+        """Return the distinct valid values of a raw column (asked of small sets only)."""
+        assert self.table is not None
+        return set(pc.unique(self.table[column].drop_null()).to_pylist())
 
     def kind_of(self, column: str) -> ColumnType:
         """Return the column's kind: the schema override, the profile's, or the inferred one."""

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
-from driftpilot._columns import ColumnType
+from driftpilot._columns import LOW_CARDINALITY_MAX, ColumnType
 from driftpilot.drift._columns_eval import Evaluation, evaluate_categorical, evaluate_numeric
 from driftpilot.drift._multivariate import evaluate_multivariate
 from driftpilot.drift._options import Options, positive_int, validate_options
@@ -55,6 +55,8 @@ def compare(
     mmd_max_rows: int = 1000,
     mmd_permutations: int = 500,
     seed: int = 0,
+    rule: str = "significance_and_effect",
+    effect_threshold: float | Mapping[str, float] | None = None,
 ) -> DriftReport:
     """Compare ``current`` data with ``reference`` data, column by column.
 
@@ -79,7 +81,8 @@ def compare(
         fit the column and wins. Default: the rule in :mod:`driftpilot.drift._selection`.
     thresholds
         Per column: the significance level of a p-value test, or the distance at which a
-        distance drifts. A :class:`~driftpilot.Baseline` reference supplies its own.
+        distance drifts (under the default rule: its effect threshold). A
+        :class:`~driftpilot.Baseline` reference supplies its own.
     bins
         Number of quantile bins of the reference for PSI and binned tests on numeric columns.
         A profile reference brings the edges it was profiled with instead.
@@ -95,7 +98,8 @@ def compare(
     severity_thresholds
         PSI values at which a column's severity becomes ``warning`` and ``critical``.
     small_sample
-        Reference sizes up to this use p-value tests by default, larger ones distances.
+        Under ``rule="evidently"``: reference sizes up to this use p-value tests by
+        default, larger ones distances.
     n_jobs
         Threads used to test columns in parallel (sorting and counting release the GIL).
     multivariate
@@ -104,7 +108,19 @@ def compare(
         both sides. A drifted multivariate test makes the dataset drift.
     mmd_max_rows, mmd_permutations, seed
         Rows per side the MMD test runs on (a seeded subsample beyond that), its number of
-        permutations, and the seed of both.
+        permutations, and the seed of both and of every Monte Carlo or permutation
+        p-value (sparse tables, tied samples), so the same data gives the same report.
+    rule
+        ``"significance_and_effect"`` (default): a column drifts when its corrected
+        p-value is below ``alpha`` and its effect size reaches its effect threshold.
+        ``"evidently"``: Evidently's rule (p-value tests on small references, distances
+        with thresholds on large ones), for side-by-side numbers.
+    effect_threshold
+        The effect threshold of every column (a number), or per column (a mapping), under
+        the default rule; default per effect measure: 0.1 for ``wasserstein_norm`` (a
+        tenth of the reference's standard deviation), 0.05 for ``jensenshannon``, 0.1 for
+        the others (``driftpilot.drift._selection.EFFECT_THRESHOLDS``). Lower it to find
+        smaller changes on large samples.
 
     Returns
     -------
@@ -132,6 +148,8 @@ def compare(
         bins=bins,
         critical_is_drift=critical_is_drift,
         n_jobs=n_jobs,
+        rule=rule,
+        effect_threshold=effect_threshold,
     )
     if test is not None:
         get_spec(test)
@@ -145,7 +163,9 @@ def compare(
     _check_thresholds(base_thresholds)
 
     def run(name: str) -> Evaluation | SchemaFinding | None:
-        return _evaluate(name, ref, cur, per_column.get(name), test, options, explicit=columns)
+        return _evaluate(
+            name, ref, cur, per_column.get(name), test, options, explicit=columns, seed=seed
+        )
 
     if n_jobs > 1:
         with ThreadPoolExecutor(max_workers=n_jobs) as pool:
@@ -268,9 +288,12 @@ def _evaluate(
     options: Options,
     *,
     explicit: Sequence[str] | None,
+    seed: int,
 ) -> Evaluation | SchemaFinding | None:
     try:
         kind = ref.kind_of(name)
+        if kind is ColumnType.CATEGORICAL and name not in ref.schema:
+            kind = _integer_kind(name, ref, cur, column_test or global_test)
     except (SchemaMismatchError, UnsupportedDataError) as err:
         return _finding(name, "unsupported_type", str(err))
     # A per-column test must fit the column; the global one applies where it fits.
@@ -289,14 +312,18 @@ def _evaluate(
             ref_data, cur_data = ref.categorical(name), cur.categorical(name)
             n_categories = len(set(ref_data.categories()) | set(cur_data.categories()))
             spec = _spec_for(name, kind, test, ref_data.n_valid, n_categories, options)
-            return evaluate_categorical(name, kind, spec, ref_data, cur_data)
+            return evaluate_categorical(
+                name, kind, spec, ref_data, cur_data, rule=options.rule, seed=seed
+            )
         ref_num = ref.numeric(name, kind)
         try:
             cur_num = cur.numeric(name, kind)
         except SchemaMismatchError as err:
             return _finding(name, "type_changed", str(err))
         spec = _spec_for(name, kind, test, ref_num.n_valid, 0, options)
-        return evaluate_numeric(name, kind, spec, ref_num, cur_num, bins=options.bins)
+        return evaluate_numeric(
+            name, kind, spec, ref_num, cur_num, bins=options.bins, rule=options.rule, seed=seed
+        )
     except InsufficientDataError as err:
         kind_name = "all_missing" if "no valid values" in str(err) else "too_few_values"
         return _finding(name, kind_name, str(err))
@@ -311,7 +338,11 @@ def _spec_for(
     options: Options,
 ) -> TestSpec:
     chosen = test or default_test(
-        kind, n_reference=n_reference, n_categories=n_categories, small_sample=options.small_sample
+        kind,
+        n_reference=n_reference,
+        n_categories=n_categories,
+        small_sample=options.small_sample,
+        rule=options.rule,
     )
     spec = get_spec(chosen, column=name)
     if kind not in spec.kinds:
@@ -322,3 +353,18 @@ def _spec_for(
             + "."
         )
     return spec
+
+
+def _integer_kind(name: str, ref: Source, cur: Source, asked: str | None) -> ColumnType:
+    """Return the kind of an integer column with few distinct values in the reference.
+
+    Such a column (ratings, counts of children) is categorical by default, but numeric when
+    a numeric-only test is asked for, or when both sides together hold more than
+    ``LOW_CARDINALITY_MAX`` distinct values (a small reference saw only a few of them).
+    """
+    if not (ref.is_integer(name) and cur.is_integer(name)):
+        return ColumnType.CATEGORICAL
+    if asked is not None and ColumnType.CATEGORICAL not in get_spec(asked).kinds:
+        return ColumnType.NUMERIC
+    distinct = ref.distinct_values(name) | cur.distinct_values(name)
+    return ColumnType.NUMERIC if len(distinct) > LOW_CARDINALITY_MAX else ColumnType.CATEGORICAL

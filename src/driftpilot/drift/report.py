@@ -67,9 +67,20 @@ class BinnedDistribution:
 class ColumnDrift:
     """The drift verdict for one column.
 
-    ``drifted`` is the verdict of the column's ``test`` against its ``threshold``: for
-    p-value tests, ``p_value_adjusted < threshold`` (the p-value after the report's
-    multiple-testing correction); for distances, ``statistic >= threshold``.
+    Under the default rule (``report.options["rule"] == "significance_and_effect"``)
+    ``drifted`` is ``p_value_adjusted < alpha and effect_size >= effect_threshold``: the
+    change is beyond sampling noise (the p-value after the report's multiple-testing
+    correction) and large enough to matter. ``threshold`` is then the significance level
+    of a p-value test, or the effect threshold of a distance; every test has a p-value
+    (``p_value_method`` says how it was obtained: ``exact``, ``asymptotic``,
+    ``monte_carlo``, ``permutation``, ``ks`` for a sample distance judged by the KS test
+    on the same data, ``sketch_conservative`` from a profile's sketch).
+    Under ``rule="evidently"`` it is the verdict of the ``test`` against its
+    ``threshold``: for p-value tests ``p_value_adjusted < threshold``; for distances
+    (whose ``p_value`` is then ``None``) ``effect_size >= threshold``.
+    ``effect_size`` is the value of ``effect_measure`` (the distance itself for a
+    distance test, ``wasserstein_norm`` for other numeric tests, ``jensenshannon`` for
+    other tests on counts); from a sketch it is the estimate minus its error bound.
     ``severity`` is the PSI tier (``none`` < 0.1 <= ``warning`` < 0.25 <= ``critical`` by
     default), whatever the test says: on small samples PSI is noisy, so a column can be
     ``critical`` without having drifted.
@@ -95,6 +106,10 @@ class ColumnDrift:
     approximate: bool = False
     error_bound: float | None = None
     distribution: BinnedDistribution | None = None
+    p_value_method: str | None = None
+    effect_measure: str | None = None
+    effect_size: float | None = None
+    effect_threshold: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict with the contract's keys first."""
@@ -115,6 +130,10 @@ class ColumnDrift:
             "approximate": self.approximate,
             "error_bound": self.error_bound,
             "distribution": None if self.distribution is None else self.distribution.to_dict(),
+            "p_value_method": self.p_value_method,
+            "effect_measure": self.effect_measure,
+            "effect_size": self.effect_size,
+            "effect_threshold": self.effect_threshold,
         }
 
 

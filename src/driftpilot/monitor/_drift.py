@@ -5,6 +5,12 @@ or the reference range's merged profiles); exact mode and segments read the raw 
 profile them against the reference's bin edges. Tests run uncorrected and the check's
 multiple-testing correction then covers every p-value of the check at once (every feature in
 every segment), so adding segments does not add false alarms.
+
+The verdict is compare's default rule: a feature drifts when its corrected p-value is below
+the check's ``alpha`` *and* its effect size reaches the effect threshold (the check's
+``threshold`` if set, else the effect measure's default). Every test has a p-value, PSI
+included (its chi-squared approximation, or a Monte Carlo test on sparse windows), so a
+small window or a feature with many categories is no longer flagged for noise.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from driftpilot.drift import ColumnDrift, compare
+from driftpilot.drift import TEST_SPECS, ColumnDrift, compare
 from driftpilot.errors import DriftpilotError, InvalidParameterError
 from driftpilot.monitor._context import WindowContext
 from driftpilot.monitor._data import WindowEvents
@@ -33,8 +39,9 @@ from driftpilot.stats import adjust_pvalues
 __all__ = ["DEFAULT_TEST", "drift_results", "segment_values"]
 
 #: A monitor's drift test unless the check names one: PSI is exact from the bucket histograms
-#: (binned on the baseline's edges) and, unlike a p-value, does not flag ever smaller shifts
-#: as windows grow, so a month of hourly windows does not raise a month of noise.
+#: (binned on the baseline's edges); it drifts when it is both significant (so noise on a
+#: small window is not drift) and at least 0.1 (so ever smaller shifts are not drift as
+#: windows grow, and a month of hourly windows does not raise a month of noise).
 DEFAULT_TEST = "psi"
 
 DriftCheck = FeatureDriftCheck | PredictionDriftCheck | TargetDriftCheck
@@ -86,6 +93,8 @@ def _compare(
         options["tests"] = check.tests
     elif check.test is None:
         options["test"] = DEFAULT_TEST
+    if check.threshold is not None:
+        options["effect_threshold"] = check.threshold
     report = compare(reference, current, columns=columns, **options)
     found = list(report.columns.values())
     if check.test is not None:  # the drift core gives a column the test doesn't fit another one
@@ -97,8 +106,6 @@ def _compare(
                 + ", ".join(f"column {c.name!r} ({c.type})" for c in misfit)
                 + "; name their tests in 'tests', or list only the features it fits."
             )
-    if check.threshold is not None:
-        found = [c if c.p_value is not None else _rethreshold(c, check.threshold) for c in found]
     return found
 
 
@@ -112,10 +119,6 @@ def _unbinned(reference: Any, columns: list[str] | None) -> list[str]:
         if (columns is None or name in columns) and isinstance(summary, NumericSummary)
         and summary.histogram is None
     ]  # fmt: skip
-
-
-def _rethreshold(column: ColumnDrift, threshold: float) -> ColumnDrift:
-    return replace(column, threshold=threshold, drifted=column.statistic >= threshold)
 
 
 def _feature_names(ctx: WindowContext, check: FeatureDriftCheck, reference: Any) -> list[str]:
@@ -284,17 +287,21 @@ def _correct(name: str, check: DriftCheck, found: list[_Found]) -> list[CheckRes
         c = item.column
         p = adjusted[i]
         drifted = (p < check.alpha) if p is not None else c.drifted
+        if c.effect_size is not None and c.effect_threshold is not None:
+            drifted = drifted and c.effect_size >= c.effect_threshold
         severity: Severity = "none"
         if drifted:
             severity = "critical" if c.severity == "critical" else check.severity
         results.append(CheckResult(
             check=name, kind="drift", metric=c.test, feature=c.name, segment=item.segment,
             value=c.statistic, p_value=p,
-            upper=None if c.p_value is not None else c.threshold,
+            upper=c.threshold if TEST_SPECS[c.test].judged_by == "distance" else None,
             severity=severity, n=c.n_current,
             details={"psi": c.psi, "p_value_raw": c.p_value, "threshold": c.threshold,
                      "n_reference": c.n_reference, "approximate": c.approximate,
-                     "error_bound": c.error_bound},
+                     "error_bound": c.error_bound, "p_value_method": c.p_value_method,
+                     "effect_measure": c.effect_measure, "effect_size": c.effect_size,
+                     "effect_threshold": c.effect_threshold},
         ))  # fmt: skip
         if c.psi is not None and c.test != "psi":
             results.append(CheckResult(

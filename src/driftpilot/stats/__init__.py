@@ -23,18 +23,33 @@ from driftpilot.stats.ecdf import (
 from driftpilot.stats.edf_tests import anderson, cvm
 from driftpilot.stats.ks import MAX_AUTO_N, ks, ks_pvalue
 from driftpilot.stats.mmd import MMD_MAX_ROWS, mmd
+from driftpilot.stats.nulls import (
+    COUNT_NULL_METHODS,
+    MIN_EXPECTED,
+    CountPValue,
+    conditional_draws,
+    count_pvalue,
+    draws_within_budget,
+    sequential_pvalue,
+)
 
 __all__ = [
     "CORRECTION_METHODS",
+    "COUNT_NULL_METHODS",
     "MAX_AUTO_N",
+    "MIN_EXPECTED",
     "MMD_MAX_ROWS",
+    "CountPValue",
     "EcdfDistances",
     "TestResult",
     "adjust_pvalues",
     "anderson",
     "bin_counts",
     "chi2",
+    "conditional_draws",
+    "count_pvalue",
     "cvm",
+    "draws_within_budget",
     "ecdf_distances",
     "energy",
     "hellinger",
@@ -45,6 +60,7 @@ __all__ = [
     "mmd",
     "psi",
     "quantile_edges",
+    "sequential_pvalue",
     "wasserstein",
     "wasserstein_norm",
     "ztest",
