@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from driftpilot.cli._output import Column, FormatOption, Listing, ListingFormat
 from driftpilot.cli.app import _user_errors, app, stdout
