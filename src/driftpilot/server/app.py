@@ -26,6 +26,7 @@ from driftpilot.monitor import MonitorSpec
 from driftpilot.profile import ProfileConfig
 from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
+from driftpilot.server._openapi import document_errors
 from driftpilot.server.alerting import Alerting, run_dispatcher
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
@@ -159,6 +160,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
+        document_errors(document)
         app.openapi_schema = document
     return app.openapi_schema
 

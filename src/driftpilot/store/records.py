@@ -92,11 +92,12 @@ def check_version(version: object, *, field_name: str = "model_version") -> str:
         not isinstance(version, str)
         or not 0 < len(version) <= MAX_VERSION_LENGTH
         or "/" in version
+        or version in (".", "..")
         or not version.isprintable()
     ):
         raise InvalidParameterError(
             f"The {field_name!r} must be a string of 1-{MAX_VERSION_LENGTH} printable "
-            f"characters without '/'. Got {version!r} instead."
+            f"characters without '/', and not '.' or '..'. Got {version!r} instead."
         )
     return version
 
