@@ -24,7 +24,7 @@ def free_port() -> int:
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "driftpilot", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "driftpilot", *args], capture_output=True, text=True, timeout=180
     )
 
 

@@ -30,7 +30,10 @@ AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id.")
 SilenceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The silence's id.")]
 
 
-@router.get("/alerts", dependencies=_read)
+@router.get(
+    "/alerts", dependencies=_read,
+    responses=error_responses(404, s404="No model named by 'model'."),
+)  # fmt: skip
 async def list_alerts(
     store: StoreDep,
     state: Annotated[str | None, Query(description="open, pending, firing, acknowledged, "

@@ -64,19 +64,24 @@ def _monitor(record: MonitorRecord) -> MonitorOut:
     )  # fmt: skip
 
 
+def _with_iso_range(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Return ``data`` with ``data[key]``'s ``start`` and ``end`` microseconds as ISO text."""
+    span = data.get(key)
+    if not isinstance(span, dict):
+        return data
+    times = {k: iso(v) for k in ("start", "end") if isinstance(v := span.get(k), int)}
+    return {**data, key: {**span, **times}}
+
+
 def _definition(definition: dict[str, Any]) -> dict[str, Any]:
     """Return a stored definition with the reference range's times as ISO-8601 text."""
-    reference = definition.get("reference")
-    if not isinstance(reference, dict):
-        return definition
-    times = {k: iso(v) for k in ("start", "end") if isinstance(v := reference.get(k), int)}
-    return {**definition, "reference": {**reference, **times}}
+    return _with_iso_range(definition, "reference")
 
 
 def _report(report: dict[str, Any]) -> dict[str, Any]:
-    """Return a run's report with its window and evaluation times as ISO-8601 text."""
-    window = {k: iso(v) for k, v in report["window"].items()}
-    return {**report, "window": window, "evaluated_at": iso(report["evaluated_at"])}
+    """Return a run's report with its window, reference and evaluation times as ISO text."""
+    report = _with_iso_range(_with_iso_range(report, "window"), "reference")
+    return {**report, "evaluated_at": iso(report["evaluated_at"])}
 
 
 def _summary(summary: RunSummary) -> RunSummaryOut:
