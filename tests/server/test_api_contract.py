@@ -192,3 +192,20 @@ def test_a_model_version_that_is_a_list_or_object_is_rejected_per_event(
     answer = client.post("/v1/models/loans/events", json={"events": events}, headers=admin)
     assert answer.status_code == 200, answer.text
     assert [r["status"] for r in answer.json()["results"]] == ["rejected"] * 3 + ["stored"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/monitors?model=%00", None),
+        ("GET", "/v1/models/a%00b", None),
+        ("POST", "/v1/keys", {"scopes": ["read"], "name": "\x000"}),
+        ("POST", "/v1/silences", {"matchers": {"a\x00": "b"}, "ends_at": "2099-01-01T00:00:00Z"}),
+    ],
+)
+def test_a_nul_character_is_a_422_not_a_database_error(
+    client: TestClient, admin: Headers, method: str, path: str, body: Any
+) -> None:
+    answer = client.request(method, path, json=body, headers=admin)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["code"] == "validation_error"

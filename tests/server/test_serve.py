@@ -1,8 +1,10 @@
 """``driftpilot serve`` for real: a uvicorn subprocess on a free loopback port.
 
 Includes the durability check of the service's side of issue 3: kill -9 the server while
-batches stream in, restart it, and find every acknowledged event exactly once, with the
-partial profiles agreeing with the events (one transaction per call, nothing half-written).
+batches stream in, find every acknowledged event in the database before anything is sent
+again (a resend would hide a lost acknowledgement), then restart, resend, and find every
+event exactly once, with the partial profiles agreeing with the events (one transaction per
+call, nothing half-written). On SQLite and PostgreSQL.
 """
 
 from __future__ import annotations

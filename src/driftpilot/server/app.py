@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
@@ -28,6 +28,7 @@ from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
 from driftpilot.server._openapi import document_errors
 from driftpilot.server.alerting import Alerting, run_dispatcher
+from driftpilot.server.deps import refuse_nul
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
 from driftpilot.server.monitoring import load_files, pause, run_scheduler, store_specs
@@ -130,6 +131,7 @@ def create_app(
         version=__version__,
         summary="Log predictions and labels; monitor models from mergeable profiles.",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.store = store

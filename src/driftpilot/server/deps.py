@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from driftpilot.server.settings import Settings
 from driftpilot.store import ApiKeyRecord, Scope, Store
 
-__all__ = ["SettingsDep", "StoreDep", "get_settings", "get_store", "require"]
+__all__ = ["SettingsDep", "StoreDep", "get_settings", "get_store", "refuse_nul", "require"]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -52,3 +53,21 @@ def require(scope: Scope) -> Any:
         return store.keys.verify(None if credentials is None else credentials.credentials, scope)
 
     return Depends(check)
+
+
+def refuse_nul(request: Request) -> None:
+    """Refuse a NUL character in the path or a query parameter (a 422 naming where).
+
+    No name or value the service keeps or looks up may hold one (PostgreSQL text cannot), so
+    it is refused once for every route rather than failing in the database.
+    """
+    where: tuple[str, ...] | None = None
+    if "\x00" in request.url.path:
+        where = ("path",)
+    for name, value in request.query_params.multi_items():
+        if where is None and ("\x00" in name or "\x00" in value):
+            where = ("query", name.replace("\x00", "\\x00"))
+    if where is not None:
+        raise RequestValidationError(
+            [{"loc": where, "msg": "must not contain a NUL character", "type": "string_nul"}]
+        )

@@ -6,7 +6,7 @@ such (``TimeOut``) and write them as RFC 3339 text, like every other time in a r
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,22 +24,26 @@ __all__ = [
 ]
 
 
+#: Text that may be stored: no NUL character (PostgreSQL text cannot hold one).
+NoNul = Annotated[str, Field(pattern=r"^[^\x00]*$")]
+
+
 class AckBody(BaseModel):
     """Who acknowledges."""
 
     model_config = ConfigDict(extra="forbid")
-    by: str | None = Field(None, max_length=200)
+    by: str | None = Field(None, max_length=200, pattern=r"^[^\x00]*$")
 
 
 class SilenceBody(BaseModel):
     """A silence: matchers on notification labels (``~`` starts a regex) and an end."""
 
     model_config = ConfigDict(extra="forbid")
-    matchers: dict[str, str] = Field(min_length=1, description="e.g. {'model': 'loans'}")
+    matchers: dict[NoNul, NoNul] = Field(min_length=1, description="e.g. {'model': 'loans'}")
     ends_at: Time
     starts_at: Time | None = None
-    created_by: str | None = Field(None, max_length=200)
-    comment: str | None = Field(None, max_length=2000)
+    created_by: str | None = Field(None, max_length=200, pattern=r"^[^\x00]*$")
+    comment: str | None = Field(None, max_length=2000, pattern=r"^[^\x00]*$")
 
 
 class AlertOut(BaseModel):
