@@ -1,7 +1,8 @@
 """Issue 3's durability check, end to end: the SDK streams into a real ``driftpilot serve``,
 the server is killed with SIGKILL mid-stream and restarted on the same database, and every
 event is then stored exactly once: what the server acknowledged survived the kill, and the
-SDK re-sent (from its queue and disk spool) what it had not acknowledged."""
+SDK re-sent (from its queue and disk spool) what it had not acknowledged. It runs on SQLite
+and on PostgreSQL (``db_url``)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,17 @@ import pytest
 
 from conftest import RealService, _free_port, wait_until
 from driftpilot.ingest import Client
+from service_fixtures import db_url, pg_base, pg_schema_url, sqlite_template  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
 
 class _Serve:
-    def __init__(self, folder: Path, port: int) -> None:
+    def __init__(self, folder: Path, port: int, database: str) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self._command = [
             sys.executable, "-m", "driftpilot", "serve", "--port", str(port),
-            "--data-dir", str(folder), "--log-level", "warning",
+            "--db", database, "--log-level", "warning",
         ]  # fmt: skip
         self._log = folder / "serve.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -50,17 +52,20 @@ class _Serve:
         self.process.wait(timeout=30)
 
 
-def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
+def test_kill_9_mid_stream_loses_nothing_and_duplicates_nothing(
+    tmp_path: Path,
+    db_url: str,  # noqa: F811
+) -> None:
     folder = tmp_path / "service"
     folder.mkdir()
     created = subprocess.run(
         [sys.executable, "-m", "driftpilot", "keys", "create", "--scope", "admin",
-         "--scope", "ingest", "--scope", "read", "--data-dir", str(folder)],
+         "--scope", "ingest", "--scope", "read", "--db", db_url],
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert created.returncode == 0, created.stderr
     key = created.stdout.strip().splitlines()[-1].strip()
-    server = _Serve(folder, _free_port())
+    server = _Serve(folder, _free_port(), db_url)
     server.start()
     try:
         service = RealService(server.url, key)

@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 from driftpilot.errors import InvalidParameterError
 from driftpilot.monitor import MonitorSpec, Window, check_alignment, parse_monitors, windows_between
-from driftpilot.monitor.windows import complete_windows, next_fire, reference_span, window_at
+from driftpilot.monitor.windows import (
+    complete_windows,
+    count_windows_between,
+    next_fire,
+    reference_span,
+    window_at,
+)
 
 T0 = 20_454 * 86_400 * 1_000_000  # 2026-01-01T00:00:00Z in microseconds
 MINUTE = 60_000_000
@@ -217,3 +223,28 @@ def test_complete_windows_properties(spec: MonitorSpec, now: int, back: int) -> 
     assert newest.end <= now < newest.end + step
     if found:
         assert found[-1] == newest
+
+
+@settings(max_examples=200, deadline=None)
+@given(spec=grids(), now=st.integers(T0, T0 + 10 * DAY), back=st.integers(0, 2 * DAY),
+       newest=st.integers(1, 30))  # fmt: skip
+def test_complete_windows_newest_is_the_tail_without_the_whole_list(
+    spec: MonitorSpec, now: int, back: int, newest: int
+) -> None:
+    since = now - back
+    assert (
+        complete_windows(spec, now, since=since, newest=newest)
+        == (complete_windows(spec, now, since=since)[-newest:])
+    )
+    far = complete_windows(spec, T0 + 3000 * 365 * DAY, since=since, newest=newest)
+    assert len(far) == newest  # centuries of windows, only the newest made
+
+
+@settings(max_examples=200, deadline=None)
+@given(spec=grids(), start=st.integers(T0, T0 + 10 * DAY), span=st.integers(0, 3 * DAY))
+def test_count_windows_between_is_the_length_of_windows_between(
+    spec: MonitorSpec, start: int, span: int
+) -> None:
+    assert count_windows_between(spec, start, start + span) == len(
+        windows_between(spec, start, start + span)
+    )

@@ -380,7 +380,7 @@ def test_window_profile_over_http_equals_profile_of_rows(
         headers=admin,
     ).json()
     assert (body["n_events"], body["n_buckets"]) == (400, 4)
-    assert body["covered_start"] == "2024-05-01T00:00:00+00:00"
+    assert body["covered_start"] == "2024-05-01T00:00:00Z"
     window = Profile.from_dict(body["features"])
     kinds = {"age": "numeric", "income": "numeric", "plan": "categorical"}
     reference = Profile.empty(kinds, config=ProfileConfig(), reference=baseline.profile)

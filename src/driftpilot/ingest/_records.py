@@ -243,6 +243,7 @@ def is_model_version(value: object) -> TypeGuard[str]:
         isinstance(value, str)
         and 0 < len(value) <= _MAX_VERSION_LENGTH
         and "/" not in value
+        and value not in (".", "..")
         and value.isprintable()
     )
 
@@ -259,7 +260,8 @@ def _version(value: object) -> str:
             "The event has no model version: pass 'model_version' to the client or to the call."
         )
     raise InvalidItemError(
-        f"'model_version' must be 1-{_MAX_VERSION_LENGTH} printable characters without '/'. "
+        f"'model_version' must be 1-{_MAX_VERSION_LENGTH} printable characters without '/', "
+        "and not '.' or '..'. "
         f"Got {_show(value)} instead."
     )
 

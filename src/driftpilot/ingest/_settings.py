@@ -64,7 +64,11 @@ class Settings:
         is_name = isinstance(model, str) and MODEL_NAME.fullmatch(model) is not None
         check("model", is_name, f"1-200 of {_NAME_CHARACTERS}, starting with a letter or digit")
         is_version = version is None or is_model_version(version)
-        check("model_version", is_version, "None or 1-200 printable characters without '/'")
+        check(
+            "model_version",
+            is_version,
+            "None or 1-200 printable characters without '/', not '.' or '..'",
+        )
         for name, low in _INTEGERS.items():
             value = values[name]
             check(name, _is_int(value) and value >= low, f"an integer >= {low}")

@@ -219,7 +219,7 @@ class Runner:
         if last_end is None:
             fresh = [window_at(spec, now)]
         else:
-            fresh = complete_windows(spec, now, since=last_end)[-_CATCH_UP:]
+            fresh = complete_windows(spec, now, since=last_end, newest=_CATCH_UP)
         revisit = [Window(r.window_start, r.window_end) for r in evaluated]
         return fresh, sorted(set(revisit) - set(fresh))
 

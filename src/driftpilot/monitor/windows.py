@@ -19,6 +19,7 @@ __all__ = [
     "Window",
     "check_alignment",
     "complete_windows",
+    "count_windows_between",
     "next_fire",
     "reference_span",
     "window_at",
@@ -51,11 +52,26 @@ def windows_between(spec: MonitorSpec, start: int, end: int) -> list[Window]:
     return [Window(e - size, e) for e in range(first_end, end + 1, step)]
 
 
-def complete_windows(spec: MonitorSpec, now: int, *, since: int) -> list[Window]:
-    """Return grid windows complete at ``now`` (past their delay) that end after ``since``."""
+def count_windows_between(spec: MonitorSpec, start: int, end: int) -> int:
+    """Return ``len(windows_between(spec, start, end))`` without making the windows."""
+    step, size = spec.window.step * _US, spec.window.size * _US
+    first_end = -(-(start + size) // step) * step
+    return len(range(first_end, end + 1, step))
+
+
+def complete_windows(
+    spec: MonitorSpec, now: int, *, since: int, newest: int | None = None
+) -> list[Window]:
+    """Return grid windows complete at ``now`` (past their delay) that end after ``since``.
+
+    With ``newest``, only the newest that many of them (the list is never built whole, so a
+    ``now`` centuries after ``since`` costs nothing).
+    """
     step, size = spec.window.step * _US, spec.window.size * _US
     last_end = (now - spec.window.delay * _US) // step * step
     first_end = (since // step + 1) * step
+    if newest is not None:
+        first_end = max(first_end, last_end - (newest - 1) * step)
     return [Window(e - size, e) for e in range(first_end, last_end + 1, step)]
 
 

@@ -2,8 +2,9 @@
 
 ``{"error": {"code": str, "message": str, "details": ...}}`` for every error: ours (by
 ``code``, table below), FastAPI's validation errors (422, naming the field path; a body that
-is not JSON is 400), Starlette's HTTP errors (unknown route 404, wrong method 405), and
-anything else (500, ``internal_error``: always a bug, logged with its traceback).
+is not JSON is 400), Starlette's HTTP errors (unknown route 404, wrong method 405 with an
+``Allow`` header naming every method the path answers), and anything else (500,
+``internal_error``: always a bug, logged with its traceback).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
 from driftpilot.errors import AuthError, DriftpilotError
 
@@ -61,7 +63,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     problems = [
         {
             "field": ".".join(str(part) for part in error.get("loc", ())),
-            "message": str(error.get("msg", "")),
+            "message": str(error.get("msg", "")).removeprefix("Value error, "),
             "type": str(error.get("type", "")),
         }
         for error in exc.errors()
@@ -74,9 +76,16 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "validation_error", message, problems)
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        message = f"{request.method} is not allowed on {request.url.path}; allowed: "
+        headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+        return error_response(
+            405, code, message + headers["Allow"] + ".", {"allow": allowed}, headers
+        )
     return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
@@ -118,6 +127,27 @@ class CatchAll:
                 500, "internal_error", "The server failed to handle the request; this is a bug."
             )
             await response(scope, receive, send)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Return every method some route of the app answers on the request's path.
+
+    Starlette's own 405 names the methods of the first route matching the path only, while
+    several routes share a path (``GET``, ``PUT`` and ``DELETE /v1/monitors/{name}``); so
+    each method is tried against every route.
+    """
+    routes = request.app.router.routes
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method, "path_params": {}})[0] is Match.FULL
+            for route in routes
+        )
+    ]
 
 
 def install_error_handlers(app: FastAPI) -> None:

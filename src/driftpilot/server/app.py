@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
@@ -27,8 +27,10 @@ from driftpilot.profile import ProfileConfig
 from driftpilot.server._docs import install_docs
 from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
+from driftpilot.server._openapi import document_errors
 from driftpilot.server._url import RefuseNul
 from driftpilot.server.alerting import Alerting, run_dispatcher
+from driftpilot.server.deps import refuse_nul
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
 from driftpilot.server.monitoring import load_files, pause, run_scheduler, store_specs
@@ -134,6 +136,7 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served from the package by install_docs (works offline)
         redoc_url=None,  # ReDoc would load its script from a CDN
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.store = store
@@ -167,6 +170,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema
+        document_errors(document)
         app.openapi_schema = document
     return app.openapi_schema
 

@@ -146,7 +146,7 @@ def parse_events(
         version = item.get("model_version")
         if not (type(event_id) is str and canonical(event_id)):
             event_id = _event_id(item, f"{name}[{index}]")
-        if type(version) is not str or version not in versions:
+        if type(version) is not str or version not in versions:  # a list is unhashable
             version = _version(item, f"{name}[{index}]")
             if type(version) is str:
                 versions.add(version)

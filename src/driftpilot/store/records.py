@@ -95,11 +95,12 @@ def check_version(version: object, *, field_name: str = "model_version") -> str:
         not isinstance(version, str)
         or not 0 < len(version) <= MAX_VERSION_LENGTH
         or "/" in version
+        or version in (".", "..")
         or not version.isprintable()
     ):
         raise InvalidParameterError(
             f"The {field_name!r} must be a string of 1-{MAX_VERSION_LENGTH} printable "
-            f"characters without '/'. Got {_describe(version)} instead."
+            f"characters without '/', and not '.' or '..'. Got {_describe(version)} instead."
         )
     return version
 

@@ -8,22 +8,15 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 
 from driftpilot.server._body import parse_batch
-from driftpilot.server.schemas import ErrorResponse
+from driftpilot.server._openapi import DESCRIPTIONS, error_responses
 from driftpilot.store import from_us, to_us
 
-__all__ = ["ERRORS", "read_batch", "to_datetime", "to_micros"]
+__all__ = ["ERRORS", "error_responses", "read_batch", "to_datetime", "to_micros"]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorResponse, "description": description}
-    for status, description in {
-        400: "The body is not valid JSON.",
-        401: "No API key, or an unknown or revoked one.",
-        403: "The API key lacks the scope this route needs.",
-        404: "No such model (or version, baseline, key).",
-        413: "The body is over the size limit.",
-        422: "A field is missing or invalid; the message names it.",
-    }.items()
-}
+#: Every documented 4xx. A route needs none of these: ``server._openapi`` derives what an
+#: operation can answer from what it takes; declare only what it cannot derive with
+#: ``error_responses(409)`` (or ``ERRORS`` for all, if unsure).
+ERRORS: dict[int | str, dict[str, Any]] = error_responses(*DESCRIPTIONS)
 
 
 def to_datetime(value: int | None) -> datetime | None:

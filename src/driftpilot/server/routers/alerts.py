@@ -6,15 +6,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
-from driftpilot.server.routers._common import ERRORS, to_micros
+from driftpilot.server.routers._common import error_responses, to_micros
+from driftpilot.server.schemas.alerts import (
+    AckBody,
+    AlertList,
+    AlertOut,
+    NotificationList,
+    NotificationOut,
+    SilenceBody,
+    SilenceList,
+    SilenceOut,
+)
 from driftpilot.store import Scope, now_us
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=KeyFirstRoute, tags=["alerts"], responses=ERRORS)
+router = APIRouter(route_class=KeyFirstRoute, tags=["alerts"])
 _read = [require(Scope.READ)]
 _admin = [require(Scope.ADMIN)]
 AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id.")]
@@ -24,66 +33,53 @@ NotificationId = Annotated[
 SilenceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The silence's id.")]
 
 
-class AckBody(BaseModel):
-    """Who acknowledges."""
-
-    model_config = ConfigDict(extra="forbid")
-    by: str | None = Field(None, max_length=200)
-
-
-class SilenceBody(BaseModel):
-    """A silence: matchers on notification labels (``~`` starts a regex) and an end."""
-
-    model_config = ConfigDict(extra="forbid")
-    matchers: dict[str, str] = Field(min_length=1, description="e.g. {'model': 'loans'}")
-    ends_at: AwareDatetime
-    starts_at: AwareDatetime | None = None
-    created_by: str | None = Field(None, max_length=200)
-    comment: str | None = Field(None, max_length=2000)
-
-
-@router.get("/alerts", dependencies=_read)
+@router.get(
+    "/alerts", dependencies=_read,
+    responses=error_responses(404, s404="No model named by 'model'."),
+)  # fmt: skip
 async def list_alerts(
     store: StoreDep,
     state: Annotated[str | None, Query(description="open, pending, firing, acknowledged, "
                                        "resolved")] = None,
     model: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:  # fmt: skip
+) -> AlertList:  # fmt: skip
     """List alerts, newest change first."""
     found = await run_in_threadpool(
         lambda: store.alerts.list_alerts(state=state, model=model, limit=limit)
     )
-    return {"items": [a.to_dict() for a in found]}
+    return AlertList(items=[AlertOut.model_validate(a.to_dict()) for a in found])
 
 
 @router.get("/alerts/{alert_id}", dependencies=_read)
-async def get_alert(alert_id: AlertId, store: StoreDep) -> dict[str, Any]:
+async def get_alert(alert_id: AlertId, store: StoreDep) -> AlertOut:
     """Return one alert with its findings."""
-    return (await run_in_threadpool(store.alerts.get, alert_id)).to_dict()
+    return AlertOut.model_validate((await run_in_threadpool(store.alerts.get, alert_id)).to_dict())
 
 
-@router.post("/alerts/{alert_id}/ack", dependencies=_admin)
-async def acknowledge(
-    alert_id: int, store: StoreDep, body: AckBody | None = None
-) -> dict[str, Any]:
+@router.post(
+    "/alerts/{alert_id}/ack", dependencies=_admin,
+    responses=error_responses(409, s409="The alert is pending or resolved, not firing."),
+)  # fmt: skip
+async def acknowledge(alert_id: AlertId, store: StoreDep, body: AckBody | None = None) -> AlertOut:
     """Acknowledge a firing alert: no re-notification until it resolves."""
     by = body.by if body is not None else None
-    return (await run_in_threadpool(lambda: store.alerts.acknowledge(alert_id, by=by))).to_dict()
+    alert = await run_in_threadpool(lambda: store.alerts.acknowledge(alert_id, by=by))
+    return AlertOut.model_validate(alert.to_dict())
 
 
 @router.get("/silences", dependencies=_read)
 async def list_silences(
     store: StoreDep, active: Annotated[bool, Query(description="Only active now.")] = False
-) -> dict[str, Any]:
-    """List silences."""
+) -> SilenceList:
+    """List silences, oldest first."""
     found = await run_in_threadpool(
         lambda: store.alerts.silences(active_at=now_us() if active else None)
     )
-    return {"items": [s.to_dict() for s in found]}
+    return SilenceList(items=[SilenceOut.model_validate(s.to_dict()) for s in found])
 
 
 @router.post("/silences", status_code=201, dependencies=_admin)
-async def add_silence(body: SilenceBody, store: StoreDep) -> dict[str, Any]:
+async def add_silence(body: SilenceBody, store: StoreDep) -> SilenceOut:
     """Silence matching notifications until ``ends_at`` (alerts still change state)."""
     ends = to_micros(body.ends_at)
     assert ends is not None
@@ -93,7 +89,7 @@ async def add_silence(body: SilenceBody, store: StoreDep) -> dict[str, Any]:
             created_by=body.created_by, comment=body.comment,
         )
     )  # fmt: skip
-    return silence.to_dict()
+    return SilenceOut.model_validate(silence.to_dict())
 
 
 @router.delete("/silences/{silence_id}", status_code=204, dependencies=_admin)
@@ -109,21 +105,21 @@ async def list_notifications(
     status: Annotated[str | None, Query(description="pending, sent, failed (dead letters), "
                                         "suppressed")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, Any]:  # fmt: skip
+) -> NotificationList:  # fmt: skip
     """List notifications, newest first; ``status=failed`` lists the dead letters."""
     found = await run_in_threadpool(lambda: store.alerts.notifications(status=status, limit=limit))
-    return {"items": [n.to_dict() for n in found]}
+    return NotificationList(items=[NotificationOut.model_validate(n.to_dict()) for n in found])
 
 
 @router.get("/notifications/dead-letters", dependencies=_admin)
 async def list_dead_letters(
     store: StoreDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-) -> dict[str, Any]:
+) -> NotificationList:
     """List the dead letters (notifications given up on), newest first, with their last error."""
     found = await run_in_threadpool(
         lambda: store.alerts.notifications(status="failed", limit=limit)
     )
-    return {"items": [n.to_dict() for n in found]}
+    return NotificationList(items=[NotificationOut.model_validate(n.to_dict()) for n in found])
 
 
 @router.post("/notifications/dead-letters/retry", dependencies=_admin)

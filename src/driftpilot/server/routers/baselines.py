@@ -27,13 +27,12 @@ from driftpilot.errors import ProfileFormatError, RequestFormatError, Unsupporte
 from driftpilot.profile import Baseline, Profile
 from driftpilot.profile import baseline as make_baseline
 from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
-from driftpilot.server.routers._common import ERRORS
 from driftpilot.server.schemas import BaselineOut
 from driftpilot.store import BaselineRecord, Scope, from_us
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=KeyFirstRoute, tags=["baselines"], responses=ERRORS)
+router = APIRouter(route_class=KeyFirstRoute, tags=["baselines"])
 
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {

@@ -17,19 +17,14 @@ from fastapi.concurrency import run_in_threadpool
 from driftpilot.server._json import JSONBytes, dumps
 from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, caller_key_id, require
 from driftpilot.server.metrics import MetricsDep, ServiceMetrics
-from driftpilot.server.routers._common import ERRORS, read_batch
+from driftpilot.server.routers._common import read_batch
 from driftpilot.server.schemas import IngestResponse, LabelIngestResponse
 from driftpilot.server.settings import Settings
 from driftpilot.store import IngestResult, LabelIngestResult, Scope, Store
 
 __all__ = ["router"]
 
-router = APIRouter(
-    route_class=KeyFirstRoute,
-    tags=["ingest"],
-    responses=ERRORS,
-    dependencies=[require(Scope.INGEST)],
-)
+router = APIRouter(route_class=KeyFirstRoute, tags=["ingest"], dependencies=[require(Scope.INGEST)])
 
 
 def _body(schema: str) -> dict[str, Any]:

@@ -6,15 +6,13 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
-from driftpilot.server.routers._common import ERRORS, to_datetime
+from driftpilot.server.routers._common import to_datetime
 from driftpilot.server.schemas import KeyCreate, KeyList, KeyOut, NewKeyOut
 from driftpilot.store import ApiKeyRecord, Scope, from_us
 
 __all__ = ["router"]
 
-router = APIRouter(
-    route_class=KeyFirstRoute, tags=["keys"], responses=ERRORS, dependencies=[require(Scope.ADMIN)]
-)
+router = APIRouter(route_class=KeyFirstRoute, tags=["keys"], dependencies=[require(Scope.ADMIN)])
 
 
 def key_out(record: ApiKeyRecord) -> KeyOut:

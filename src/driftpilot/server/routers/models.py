@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
-from driftpilot.server.routers._common import ERRORS
+from driftpilot.server.routers._common import error_responses
 from driftpilot.server.schemas import (
     FeatureSchemaBody,
     ModelCreate,
@@ -22,7 +22,7 @@ from driftpilot.store import FeatureSchema, ModelRecord, Scope, VersionRecord, f
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=KeyFirstRoute, tags=["models"], responses=ERRORS)
+router = APIRouter(route_class=KeyFirstRoute, tags=["models"])
 ADMIN, READ = require(Scope.ADMIN), require(Scope.READ)
 
 
@@ -48,7 +48,10 @@ def version_out(record: VersionRecord) -> VersionOut:
     )
 
 
-@router.post("/models", status_code=201, dependencies=[ADMIN])
+@router.post(
+    "/models", status_code=201, dependencies=[ADMIN],
+    responses=error_responses(409, s409="A model with that name exists."),
+)  # fmt: skip
 async def create_model(body: ModelCreate, store: StoreDep) -> ModelOut:
     """Create a model: its name, task and (optionally) the declared feature schema."""
     schema = (
@@ -84,7 +87,10 @@ async def delete_model(
     return Response(status_code=204)
 
 
-@router.post("/models/{model}/versions", status_code=201, dependencies=[ADMIN])
+@router.post(
+    "/models/{model}/versions", status_code=201, dependencies=[ADMIN],
+    responses=error_responses(409, s409="The model already has that version."),
+)  # fmt: skip
 async def create_version(model: str, body: VersionCreate, store: StoreDep) -> VersionOut:
     """Register a model version (events also register the versions they name)."""
     return version_out(await run_in_threadpool(store.models.create_version, model, body.version))

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime
 
 from driftpilot.errors import InvalidParameterError, RequestFormatError
 from driftpilot.monitor import (
@@ -30,14 +29,13 @@ from driftpilot.monitor import (
     check_alignment,
     evaluate_slos,
     parse_monitors,
-    windows_between,
 )
 from driftpilot.monitor._yaml import load_yaml
-from driftpilot.monitor.windows import window_at
+from driftpilot.monitor.windows import count_windows_between, window_at
 from driftpilot.server._errors import error_response
 from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, require
 from driftpilot.server.monitoring import check_against_model, spec_of
-from driftpilot.server.routers._common import ERRORS, to_datetime, to_micros
+from driftpilot.server.routers._common import error_responses, to_datetime, to_micros
 from driftpilot.server.schemas.monitors import (
     MonitorList,
     MonitorOut,
@@ -50,11 +48,12 @@ from driftpilot.server.schemas.monitors import (
     SLOList,
     SLOOut,
 )
+from driftpilot.server.schemas.times import Time, iso
 from driftpilot.store import MonitorRecord, Scope, Store, now_us
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=KeyFirstRoute, tags=["monitors"], responses=ERRORS)
+router = APIRouter(route_class=KeyFirstRoute, tags=["monitors"])
 _read = [require(Scope.READ)]
 _admin = [require(Scope.ADMIN)]
 MAX_BACKFILL_WINDOWS = 2000
@@ -63,17 +62,37 @@ BACKFILL_NOTE = (
     "'suppressed' (reason 'backfill'). Pass notify=true to send them."
 )
 
-At = Annotated[AwareDatetime | None, Query(description="Evaluate as of this time (default now).")]
-Start = Annotated[AwareDatetime | None, Query(description="Inclusive, ISO-8601 with timezone.")]
-End = Annotated[AwareDatetime | None, Query(description="Exclusive, ISO-8601 with timezone.")]
+At = Annotated[Time | None, Query(description="Evaluate as of this time (default now).")]
+Start = Annotated[Time | None, Query(description="Inclusive, ISO-8601 with timezone.")]
+End = Annotated[Time | None, Query(description="Exclusive, ISO-8601 with timezone.")]
 
 
 def _monitor(record: MonitorRecord) -> MonitorOut:
     return MonitorOut(
         name=record.name, model=record.model, origin=record.origin,
-        definition=record.definition, created_at=to_datetime(record.created_at),  # type: ignore[arg-type]
+        definition=_definition(record.definition), created_at=to_datetime(record.created_at),  # type: ignore[arg-type]
         updated_at=to_datetime(record.updated_at),  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+def _with_iso_range(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Return ``data`` with ``data[key]``'s ``start`` and ``end`` microseconds as ISO text."""
+    span = data.get(key)
+    if not isinstance(span, dict):
+        return data
+    times = {k: iso(v) for k in ("start", "end") if isinstance(v := span.get(k), int)}
+    return {**data, key: {**span, **times}}
+
+
+def _definition(definition: dict[str, Any]) -> dict[str, Any]:
+    """Return a stored definition with the reference range's times as ISO-8601 text."""
+    return _with_iso_range(definition, "reference")
+
+
+def _report(report: dict[str, Any]) -> dict[str, Any]:
+    """Return a run's report with its window, reference and evaluation times as ISO text."""
+    report = _with_iso_range(_with_iso_range(report, "window"), "reference")
+    return {**report, "evaluated_at": iso(report["evaluated_at"])}
 
 
 def _summary(summary: RunSummary) -> RunSummaryOut:
@@ -102,7 +121,10 @@ def _runner(request: Request) -> Runner:
     return runner
 
 
-@router.get("/monitors", response_model=MonitorList, dependencies=_read)
+@router.get(
+    "/monitors", response_model=MonitorList, dependencies=_read,
+    responses=error_responses(404, s404="No model named by 'model'."),
+)  # fmt: skip
 async def list_monitors(store: StoreDep, model: str | None = None) -> MonitorList:
     """List the stored monitors (of ``model``, if given)."""
     records = await run_in_threadpool(store.monitors.list_monitors, model)
@@ -117,6 +139,7 @@ async def get_monitor(name: str, store: StoreDep) -> MonitorOut:
 
 @router.put(
     "/monitors/{name}", response_model=MonitorOut, dependencies=_admin,
+    responses=error_responses(409, s409="A monitor of that name exists for another model."),
     openapi_extra={"requestBody": {"required": True, "content": {
         "application/json": {"schema": {"type": "object"}},
         "application/yaml": {"schema": {"type": "string"}}}}},
@@ -202,7 +225,9 @@ async def run_monitor(
 
 @router.post("/monitors/{name}/backfill", response_model=RunOutcomes, dependencies=_admin)
 async def backfill_monitor(
-    name: str, store: StoreDep, request: Request, start: AwareDatetime, end: AwareDatetime,
+    name: str, store: StoreDep, request: Request,
+    start: Annotated[Time, Query(description="Inclusive, ISO-8601 with timezone.")],
+    end: Annotated[Time, Query(description="Exclusive, ISO-8601 with timezone.")],
     force: Annotated[bool, Query(description="Re-evaluate windows that ran.")] = False,
     notify: Annotated[bool, Query(description="Send the notifications of the alerts the "
                                   "backfill raises or resolves (default: record them as "
@@ -216,7 +241,7 @@ async def backfill_monitor(
     low, high = to_micros(start), to_micros(end)
     assert low is not None
     assert high is not None
-    n = len(windows_between(spec, low, high))
+    n = count_windows_between(spec, low, high)
     if n > MAX_BACKFILL_WINDOWS:
         raise InvalidParameterError(
             f"The span holds {n:,} windows; a backfill call takes at most "
@@ -249,9 +274,9 @@ async def list_runs(
 async def get_report(
     run_id: Annotated[int, Path(ge=1, le=2**63 - 1)], store: StoreDep
 ) -> dict[str, Any]:
-    """Return the full report of one run (stable keys; times in microseconds)."""
+    """Return the full report of one run (stable keys; times as ISO-8601 text)."""
     report = await run_in_threadpool(store.runs.report, run_id)
-    return report.to_dict()
+    return _report(report.to_dict())
 
 
 @router.get("/models/{model}/series", response_model=SeriesOut, dependencies=_read)

@@ -20,33 +20,21 @@ import pyarrow.parquet as pq
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 
 from driftpilot.errors import InvalidParameterError
 from driftpilot.server._json import JSONBytes, dumps
 from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
-from driftpilot.server.routers._common import ERRORS, to_micros
+from driftpilot.server.routers._common import to_micros
 from driftpilot.server.schemas import EventPage, LabelPage, RejectedPage, WindowProfileOut
-from driftpilot.store import (
-    EventRecord,
-    LabelRecord,
-    RejectedRecord,
-    Scope,
-    WindowProfile,
-    to_iso,
-)
+from driftpilot.server.schemas.times import Time, iso
+from driftpilot.store import EventRecord, LabelRecord, RejectedRecord, Scope, WindowProfile
 
 __all__ = ["router"]
 
-router = APIRouter(
-    route_class=KeyFirstRoute,
-    tags=["queries"],
-    responses=ERRORS,
-    dependencies=[require(Scope.READ)],
-)
+router = APIRouter(route_class=KeyFirstRoute, tags=["queries"], dependencies=[require(Scope.READ)])
 
-Start = Annotated[AwareDatetime | None, Query(description="Inclusive, ISO-8601 with timezone.")]
-End = Annotated[AwareDatetime | None, Query(description="Exclusive, ISO-8601 with timezone.")]
+Start = Annotated[Time | None, Query(description="Inclusive, ISO-8601 with timezone.")]
+End = Annotated[Time | None, Query(description="Exclusive, ISO-8601 with timezone.")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="Items per page.")]
 Cursor = Annotated[str | None, Query(max_length=200, description="next_cursor of a page.")]
 
@@ -58,9 +46,7 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
-def _window(
-    start: AwareDatetime | None, end: AwareDatetime | None
-) -> tuple[int | None, int | None]:
+def _window(start: Time | None, end: Time | None) -> tuple[int | None, int | None]:
     low, high = to_micros(start), to_micros(end)
     if low is not None and high is not None and low >= high:
         raise InvalidParameterError(
@@ -73,7 +59,7 @@ def event_json(record: EventRecord) -> dict[str, Any]:
     """Return an event as its JSON object."""
     return {
         "event_id": record.event_id,
-        "timestamp": to_iso(record.timestamp),
+        "timestamp": iso(record.timestamp),
         "model_version": record.model_version,
         "features": record.features,
         "prediction": record.prediction,
@@ -81,11 +67,9 @@ def event_json(record: EventRecord) -> dict[str, Any]:
         "latency_ms": record.latency_ms,
         "segment": record.segment,
         "quality_flags": list(record.quality_flags),
-        "received_at": to_iso(record.received_at),
+        "received_at": iso(record.received_at),
         "label": record.label,
-        "label_timestamp": None
-        if record.label_timestamp is None
-        else to_iso(record.label_timestamp),
+        "label_timestamp": None if record.label_timestamp is None else iso(record.label_timestamp),
     }
 
 
@@ -94,9 +78,9 @@ def label_json(record: LabelRecord) -> dict[str, Any]:
     return {
         "event_id": record.event_id,
         "value": record.value,
-        "timestamp": to_iso(record.timestamp),
-        "received_at": to_iso(record.received_at),
-        "joined_at": None if record.joined_at is None else to_iso(record.joined_at),
+        "timestamp": iso(record.timestamp),
+        "received_at": iso(record.received_at),
+        "joined_at": None if record.joined_at is None else iso(record.joined_at),
     }
 
 
@@ -132,7 +116,7 @@ def rejected_json(record: RejectedRecord) -> dict[str, Any]:
     """Return a quarantined item as its JSON object."""
     return {
         "kind": record.kind,
-        "rejected_at": to_iso(record.rejected_at),
+        "rejected_at": iso(record.rejected_at),
         "key_id": record.key_id,
         "event_id": record.event_id,
         "code": record.code,
@@ -324,15 +308,15 @@ async def window_profile(
 
 
 def _window_json(w: WindowProfile) -> dict[str, Any]:
-    def iso(value: int | None) -> str | None:
-        return None if value is None else to_iso(value)
+    def text(value: int | None) -> str | None:
+        return None if value is None else iso(value)
 
     def doc(p: Any) -> dict[str, Any] | None:
         return None if p is None else dict(p.to_dict())
 
     return {
-        "model": w.model, "version": w.version, "start": iso(w.start), "end": iso(w.end),
-        "covered_start": iso(w.covered_start), "covered_end": iso(w.covered_end),
+        "model": w.model, "version": w.version, "start": text(w.start), "end": text(w.end),
+        "covered_start": text(w.covered_start), "covered_end": text(w.covered_end),
         "n_events": w.n_events, "n_labels": w.n_labels, "n_partials": w.n_partials,
         "n_rollups": w.n_rollups, "n_buckets": w.n_buckets, "features": doc(w.features),
         "prediction": doc(w.prediction), "scores": doc(w.scores), "latency": doc(w.latency),

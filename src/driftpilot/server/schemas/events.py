@@ -13,6 +13,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from driftpilot.server.schemas.errors import ErrorBody
+from driftpilot.server.schemas.models import VERSION_PATTERN
 
 __all__ = [
     "EventIn",
@@ -31,7 +32,7 @@ class EventIn(BaseModel):
 
     event_id: UUID = Field(description="Made by the client; sending it again is a no-op.")
     timestamp: AwareDatetime
-    model_version: str = Field(min_length=1, max_length=200, pattern=r"^[^/]+$")
+    model_version: str = Field(min_length=1, max_length=200, pattern=VERSION_PATTERN)
     features: dict[str, Any] = Field(examples=[{"age": 42, "plan": "pro"}])
     prediction: Any = None
     scores: dict[str, float] | list[float] | None = None

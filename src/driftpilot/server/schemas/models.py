@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from driftpilot.store.records import Task
+from driftpilot.store.records import Task, check_version
 
 __all__ = [
     "BaselineOut",
@@ -22,6 +22,22 @@ __all__ = [
 ]
 
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text"]
+
+
+_CHARACTER = r"[^/\x00-\x1f\x7f-\x9f]"
+_NOT_DOT = r"[^./\x00-\x1f\x7f-\x9f]"
+#: A model version: no '/', no control character, and not '.' or '..' (the store checks it
+#: with ``check_version``; this pattern says the same in the OpenAPI document).
+VERSION_PATTERN = rf"^(?:{_NOT_DOT}{_CHARACTER}*|\.{_NOT_DOT}{_CHARACTER}*|\.\.{_CHARACTER}+)$"
+#: A version name in a body: checked by the store's rule, documented by the pattern.
+VersionName = Annotated[
+    str,
+    AfterValidator(lambda v: check_version(v, field_name="version")),
+    Field(
+        min_length=1, max_length=200, json_schema_extra={"pattern": VERSION_PATTERN},
+        description="Printable characters without '/', and not '.' or '..'.",
+    ),
+]  # fmt: skip
 
 
 class FeatureSpecBody(BaseModel):
@@ -73,7 +89,7 @@ class VersionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    version: str = Field(min_length=1, max_length=200, pattern=r"^[^/]+$", examples=["3"])
+    version: VersionName = Field(examples=["3"])
 
 
 class VersionOut(BaseModel):

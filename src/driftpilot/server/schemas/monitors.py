@@ -28,7 +28,7 @@ class MonitorOut(BaseModel):
     model: str
     origin: Literal["file", "api"]
     definition: dict[str, Any] = Field(
-        description="The definition, normalized: durations in seconds, times in microseconds."
+        description="The definition, normalized: durations in seconds, times as ISO-8601 text."
     )
     created_at: datetime
     updated_at: datetime
