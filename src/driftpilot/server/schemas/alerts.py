@@ -107,6 +107,9 @@ class NotificationOut(BaseModel):
     status: str = Field(description="pending, sent, failed (a dead letter) or suppressed.")
     attempts: int
     last_error: str | None
+    last_status: int | None = Field(description="The receiver's last HTTP status, if any.")
+    first_attempt_at: TimeOut | None
+    next_attempt_at: TimeOut | None = Field(description="When a pending one is tried next.")
     created_at: TimeOut
     updated_at: TimeOut
     payload: dict[str, Any] = Field(description="The notification (its CloudEvent's data).")
