@@ -21,7 +21,6 @@ from driftpilot.alerts.report_links import ReportLinkError, ReportLinks
 from driftpilot.monitor._html import render_run_html
 from driftpilot.server._errors import error_response
 from driftpilot.server.deps import StoreDep
-from driftpilot.server.routers._common import error_responses
 from driftpilot.store import now_us
 
 __all__ = ["router"]
@@ -60,9 +59,15 @@ def _forbidden(request: Request, err: ReportLinkError) -> HTMLResponse | JSONRes
     response_class=HTMLResponse,
     response_model=None,
     summary="One run's report as HTML (signed link)",
-    responses=error_responses(403, 404, s403="Missing, malformed, tampered or expired token "
-                              "(an HTML page when the request accepts text/html).",
-                              s404="No such run."),
+    responses={
+        status: {"description": text, "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}},
+            "text/html": {"schema": {"type": "string"}}}}
+        for status, text in (
+            (403, "Missing, malformed, tampered or expired token (an HTML page when the request "
+                  "accepts text/html, else the error object)."),
+            (404, "No such run."))
+    },
 )  # fmt: skip
 async def run_report_page(
     request: Request,
