@@ -158,7 +158,7 @@ def test_a_404_dead_letters_at_once_and_retry_sends_it_again(store: Store, hook:
     spec, runner, dispatcher = _setup(store, hook, renotify=None)
     hook.status = 404
     start = 1_767_225_600_000_000
-    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR, notify=True)
     assert dispatcher.dispatch() == {"failed": 1}
     [dead] = store.alerts.notifications(status="failed")
     assert (dead.attempts, dead.last_status) == (1, 404)
@@ -190,7 +190,7 @@ def test_a_receiver_down_longer_than_the_old_budget_gets_the_notification_after(
     )  # fmt: skip
     hook.close()  # down: connections refused
     start = 1_767_225_600_000_000
-    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR)
+    runner.backfill(spec, start + 12 * HOUR, start + 30 * HOUR, notify=True)
     down_until = time.monotonic() + 9.0
     while time.monotonic() < down_until:
         assert "failed" not in dispatcher.dispatch()

@@ -17,7 +17,7 @@ from driftpilot.server import Settings, create_app
 Headers = dict[str, str]
 
 
-def _raise_an_alert(client: TestClient, admin: Headers) -> None:
+def _raise_an_alert(client: TestClient, admin: Headers, *, notify: bool = False) -> None:
     traffic = make_traffic(hours=16, per_hour=320, reference_hours=8, drift_at=12, seed=31)
     client.post("/v1/models", json={"name": "loans", "task": "binary"}, headers=admin)
     for i in range(0, len(traffic.events), 2000):
@@ -32,7 +32,8 @@ def _raise_an_alert(client: TestClient, admin: Headers) -> None:
     }  # fmt: skip
     assert client.put("/v1/monitors/loans-1h", json=monitor, headers=admin).status_code == 200
     answer = client.post("/v1/monitors/loans-1h/backfill", headers=admin, params={
-        "start": "2026-01-01T08:00:00Z", "end": "2026-01-01T16:00:00Z"})  # fmt: skip
+        "start": "2026-01-01T08:00:00Z", "end": "2026-01-01T16:00:00Z",
+        "notify": str(notify).lower()})  # fmt: skip
     assert answer.status_code == 200
 
 
@@ -119,7 +120,7 @@ def test_dead_letters_are_listed_and_sent_again_over_the_api_and_the_cli(
         with TestClient(app) as client:
             admin = {"Authorization": f"Bearer {app.state.store.keys.create(['admin']).key}"}
             read = {"Authorization": f"Bearer {app.state.store.keys.create(['read']).key}"}
-            _raise_an_alert(client, admin)
+            _raise_an_alert(client, admin, notify=True)  # a backfill notifies only when asked
             receiver.status = 404  # the receiver's route is missing: no retry can help
             assert app.state.alerting.dispatcher.dispatch() == {"failed": 1}
             assert client.get("/v1/notifications/dead-letters", headers=read).status_code == 403

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import sqlalchemy as sa
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
@@ -30,7 +30,6 @@ from driftpilot.server._limits import BodyLimit
 from driftpilot.server._openapi import document_errors
 from driftpilot.server._url import RefuseNul
 from driftpilot.server.alerting import Alerting, run_dispatcher
-from driftpilot.server.deps import refuse_nul
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
 from driftpilot.server.monitoring import load_files, pause, run_scheduler, store_specs
@@ -136,7 +135,6 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served from the package by install_docs (works offline)
         redoc_url=None,  # ReDoc would load its script from a CDN
-        dependencies=[Depends(refuse_nul)],
     )
     app.state.settings = settings
     app.state.store = store

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -31,7 +30,6 @@ __all__ = [
     "caller_key_id",
     "get_settings",
     "get_store",
-    "refuse_nul",
     "require",
 ]
 
@@ -130,21 +128,3 @@ class KeyFirstRoute(APIRoute):
             return await handler(request)
 
         return key_first
-
-
-def refuse_nul(request: Request) -> None:
-    """Refuse a NUL character in the path or a query parameter (a 422 naming where).
-
-    No name or value the service keeps or looks up may hold one (PostgreSQL text cannot), so
-    it is refused once for every route rather than failing in the database.
-    """
-    where: tuple[str, ...] | None = None
-    if "\x00" in request.url.path:
-        where = ("path",)
-    for name, value in request.query_params.multi_items():
-        if where is None and ("\x00" in name or "\x00" in value):
-            where = ("query", name.replace("\x00", "\\x00"))
-    if where is not None:
-        raise RequestValidationError(
-            [{"loc": where, "msg": "must not contain a NUL character", "type": "string_nul"}]
-        )
