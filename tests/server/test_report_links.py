@@ -196,7 +196,8 @@ def _fire(url: str, key: str, hook: _Hook) -> dict[str, Any]:
         }  # fmt: skip
         assert client.put("/v1/monitors/hourly", json=monitor).status_code in (200, 201)
         ran = client.post("/v1/monitors/hourly/backfill", params={
-            "start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z"})  # fmt: skip
+            "start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z",
+            "notify": True})  # fmt: skip
         assert ran.status_code == 200, ran.text
     deadline = time.monotonic() + 30
     while not hook.events:

@@ -145,7 +145,8 @@ def run_monitor_demo(
     api.put(f"/v1/monitors/{MODEL}-hourly", json=monitor).raise_for_status()
     started = time.perf_counter()
     answer = api.post(f"/v1/monitors/{MODEL}-hourly/backfill", timeout=300, params={
-        "start": "2026-01-03T00:00:00Z", "end": "2026-01-05T00:00:00Z", "force": True})  # fmt: skip
+        "start": "2026-01-03T00:00:00Z", "end": "2026-01-05T00:00:00Z", "force": True,
+        "notify": True})  # fmt: skip
     answer.raise_for_status()
     outcomes = answer.json()["items"]
     console.print(f"{step + 1}. Backfilled {len(outcomes)} hourly windows with the monitor API "
