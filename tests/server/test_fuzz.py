@@ -49,6 +49,7 @@ POOLS = {
     "alert_id": "alerts",
     "silence_id": "silences",
     "key_id": "keys",
+    "notification_id": "notifications",  # none: the fixture has no alert channel
 }
 #: Operations that make something the machine may use later: (pool, field of the answer).
 LEARNED = {
@@ -129,6 +130,7 @@ def _populate(api: httpx.Client) -> dict[str, set[Any]]:
         "alerts": {a["id"] for a in alerts},
         "silences": {silence["id"]},
         "keys": {reader["key_id"]},
+        "notifications": set(),
     }
 
 

@@ -80,8 +80,17 @@ TYPED_SCHEMA = {
 
 
 def _raw(value: Any) -> bytes:
-    """JSON as a hostile client may write it: surrogates escaped, NaN/Infinity literals."""
-    return json.dumps(value, ensure_ascii=True).encode("ascii")
+    """JSON as a hostile client may write it: surrogates escaped, NaN/Infinity literals.
+
+    The deep cases nest ~950 levels: under an xdist worker the call stack is already deep
+    enough that the encoder's recursion guard (1,000 by default) trips, so it is raised here.
+    """
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 10_000))
+    try:
+        return json.dumps(value, ensure_ascii=True).encode("ascii")
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def _event(n: int = 0, **fields: Any) -> dict[str, Any]:
