@@ -20,7 +20,7 @@ __all__ = ["DESCRIPTIONS", "document_errors", "error_responses"]
 
 #: What each 4xx means, as the document says it.
 DESCRIPTIONS = {
-    400: "The body is not valid JSON (or not a readable upload).",
+    400: "The URL holds a NUL character, or the body is not valid JSON (or a readable upload).",
     401: "No API key, or an unknown or revoked one.",
     403: "The API key lacks the scope this route needs.",
     404: "No such model (or version, baseline, monitor, run, alert, silence, key).",
@@ -46,7 +46,7 @@ def error_responses(*statuses: int, **descriptions: str) -> dict[int | str, dict
 
 
 def _derived(operation: dict[str, Any]) -> set[int]:
-    statuses: set[int] = set()
+    statuses: set[int] = {400}  # any URL may hold a NUL (%00): refused by server/_url.py
     parameters = operation.get("parameters", [])
     if "security" in operation:
         statuses |= {401, 403}
