@@ -98,7 +98,12 @@ def _from_mapping(data: Mapping[Any, Any], name: str) -> pa.Table:
 
 
 def _to_arrow(values: Any) -> pa.Array:
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except ValueError:
+        # Ragged nesting ([[1, 2], [1]] or [1, [2]]): numpy refuses the shape; Arrow reads
+        # a list column, or says which values do not fit one type.
+        return pa.array(list(values), from_pandas=True)
     if array.ndim != 1:
         raise pa.ArrowInvalid(f"expected 1-D values, got {array.ndim} dimensions")
     if array.dtype.kind == "f":

@@ -92,3 +92,49 @@ def test_trailing_reference_without_baseline_judges_outputs(store: Store, traffi
         drift = [r for r in report.results if r.check in ("prediction_drift", "target_drift")]
         assert {r.feature for r in drift} == {"prediction", "default", "label"}
         assert all(r.value is not None and r.reason is None for r in drift), drift
+
+
+def test_wrong_typed_outputs_and_features_are_missing_values_not_a_crash(store: Store) -> None:
+    """Lists where numbers belong are stored with a flag; exact mode must judge around them.
+
+    Found by the hostile corpus: a regression model's list-valued predictions (stored with
+    ``wrong_type:prediction``) made the raw-event comparison raise inside the scheduler.
+    Now they count as missing, as in the bucket profiles, and a feature column the drift core
+    cannot test at all gets an ``error`` result naming it instead of vanishing.
+    """
+    import uuid
+
+    store.models.create_model("reg", "regression")
+    events = []
+    for hour in range(4):
+        for i in range(60):
+            ts = f"2026-01-01T{hour:02d}:{i % 60:02d}:00Z"
+            weird = i % 10 == 0
+            events.append({
+                "event_id": str(uuid.uuid4()), "model_version": "1", "timestamp": ts,
+                "features": {"x": float(i % 7), "tags": [1, 2] if hour >= 2 else [[3]]},
+                "prediction": [1.0, 2.0] if weird else float(i % 5),
+            })  # fmt: skip
+    result = store.events.ingest("reg", events)
+    assert result.stored == len(events)
+    (spec,) = parse_monitors({
+        "name": "outputs", "model": "reg", "window": {"size": "1h"},
+        "reference": {"start": "2026-01-01T00:00:00Z", "end": "2026-01-01T02:00:00Z"},
+        "checks": [{"type": "prediction_drift", "min_events": 10},
+                   {"type": "feature_drift", "min_events": 10, "features": ["x", "tags"]}],
+    })  # fmt: skip
+    store.monitors.put(spec.name, model=spec.model, definition=spec.to_dict(), origin="api")
+    start = 1_767_225_600_000_000 + 2 * HOUR  # 2026-01-01T02:00Z
+    outcomes = Runner(store.source, store.runs).backfill(spec, start, start + 2 * HOUR)
+    reports = [o.report for o in outcomes if o.report is not None]
+    assert len(reports) == 2
+    for report in reports:
+        by = {(r.check, r.feature): r for r in report.results}
+        prediction = by[("prediction_drift", "prediction")]
+        assert prediction.status == "ok"
+        assert prediction.value is not None
+        assert by[("feature_drift", "x")].status == "ok"
+        tags = by[("feature_drift", "tags")]  # lists cannot be tested: an error that says why
+        assert tags.status == "error"
+        assert tags.value is None
+        assert "'tags'" in (tags.reason or "")

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from driftpilot.drift import TEST_SPECS, ColumnDrift, compare
-from driftpilot.errors import DriftpilotError, InvalidParameterError
+from driftpilot.errors import DriftpilotError, InvalidParameterError, SchemaMismatchError
 from driftpilot.monitor._context import WindowContext
 from driftpilot.monitor._data import WindowEvents
 from driftpilot.monitor.results import CheckResult, Severity, Status
@@ -85,6 +85,15 @@ def _features_table(events: WindowEvents, names: Sequence[str]) -> dict[str, lis
     return {k: v for k, v in columns.items() if any(x is not None for x in v)}
 
 
+class _UnjudgedError(SchemaMismatchError):
+    """Some requested columns got no result; carries the ones that did and the reasons."""
+
+    def __init__(self, found: list[ColumnDrift], unjudged: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(message for _, message in unjudged))
+        self.found = found
+        self.unjudged = unjudged
+
+
 def _compare(
     reference: Any, current: Any, check: DriftCheck, columns: list[str] | None
 ) -> list[ColumnDrift]:
@@ -97,6 +106,12 @@ def _compare(
         options["effect_threshold"] = check.threshold
     report = compare(reference, current, columns=columns, **options)
     found = list(report.columns.values())
+    judged = {c.name for c in found}
+    unjudged = [
+        f for f in report.findings if f.column in (columns or ()) and f.column not in judged
+    ]
+    if unjudged:  # a requested column the drift core could not test is an error, not silence
+        raise _UnjudgedError(found, [(f.column, f.message) for f in unjudged])
     if check.test is not None:  # the drift core gives a column the test doesn't fit another one
         misfit = [c for c in found if c.test != check.test and c.name not in options.get(
             "tests", {})]  # fmt: skip
@@ -107,6 +122,52 @@ def _compare(
                 + "; name their tests in 'tests', or list only the features it fits."
             )
     return found
+
+
+def _judged(
+    name: str,
+    check: DriftCheck,
+    reference: Any,
+    current: Any,
+    columns: list[str],
+    segment: str | None,
+    errors: list[CheckResult],
+) -> list[_Found]:
+    """Compare, and turn each column the drift core could not test into an ``error`` result.
+
+    One column that cannot be read (lists where numbers belong, say) does not take the
+    others down: on a ``SchemaMismatchError`` the columns are compared one by one.
+    """
+    try:
+        return [_Found(c, segment) for c in _compare(reference, current, check, columns)]
+    except _UnjudgedError as err:
+        errors += [_column_error(name, check, column, segment, why) for column, why in err.unjudged]
+        return [_Found(c, segment) for c in err.found]
+    except SchemaMismatchError as err:
+        if len(columns) == 1:
+            errors.append(_column_error(name, check, columns[0], segment, str(err)))
+            return []
+        if len(columns) == 0:
+            raise
+    found: list[_Found] = []
+    for column in columns:
+        found += _judged(name, check, _only(reference, column), _only(current, column),
+                         [column], segment, errors)  # fmt: skip
+    return found
+
+
+def _only(data: Any, column: str) -> Any:
+    """One column of a raw table (a profile is narrowed by ``columns`` instead)."""
+    if isinstance(data, Mapping):
+        return {column: data[column]} if column in data else {}
+    return data
+
+
+def _column_error(
+    name: str, check: DriftCheck, column: str, segment: str | None, reason: str
+) -> CheckResult:
+    return CheckResult(check=name, kind="drift", metric=check.test or "drift", feature=column,
+                       segment=segment, value=None, status="error", reason=reason)  # fmt: skip
 
 
 def _unbinned(reference: Any, columns: list[str] | None) -> list[str]:
@@ -133,6 +194,7 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
     """Run one drift check over the window (and its segments)."""
     name = check_name(check)
     found: list[_Found] = []
+    errors: list[CheckResult] = []
     try:
         if isinstance(check, FeatureDriftCheck):
             reference: Any = ctx.reference_features()
@@ -162,7 +224,7 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
                                  f"{check.min_events}; not judged", "no_data")]  # fmt: skip
             present = current.columns if isinstance(current, Profile) else current
             columns = [n for n in names if n in present]
-            found += [_Found(c, None) for c in _compare(reference, current, check, columns)]
+            found += _judged(name, check, reference, current, columns, None, errors)
             ref_events = ctx.reference_events()
             for key, value, events in _segments(ctx):
                 segment = f"{key}={value}"
@@ -183,11 +245,18 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
                                      f"than min_events={check.min_events}; not judged")  # fmt: skip
                     continue
                 try:
-                    results = _compare(seg_ref, table, check, [c for c in columns if c in table])
+                    found += _judged(
+                        name,
+                        check,
+                        seg_ref,
+                        table,
+                        [c for c in columns if c in table],
+                        segment,
+                        errors,
+                    )
                 except DriftpilotError as err:
                     ctx.notes.append(f"{name}: segment {segment} skipped: {err}")
                     continue
-                found += [_Found(c, segment) for c in results]
         else:
             outcome = _output_drift(ctx, check, name)
             if isinstance(outcome, CheckResult):
@@ -195,15 +264,26 @@ def drift_results(ctx: WindowContext, check: DriftCheck) -> list[CheckResult]:
             found += outcome
     except DriftpilotError as err:
         return [_missing(name, str(err), "error")]
-    return _correct(name, check, found)
+    return _correct(name, check, found) + errors
 
 
 def _output_table(events: WindowEvents, role: str) -> dict[str, list[Any]]:
-    """Return the raw predictions, labels (of labelled events) or scores (a column per key)."""
+    """Return the raw predictions, labels (of labelled events) or scores (a column per key).
+
+    As in the bucket profiles, a prediction stored with a ``wrong_type:prediction`` flag (a
+    list where a number belongs, say) counts as missing, and so does a label that is not a
+    scalar: exact mode judges the same values profile mode does.
+    """
     if role == "prediction":
-        return {"prediction": list(events.predictions)}
+        flagged = "wrong_type:prediction"
+        return {
+            "prediction": [
+                None if flagged in f else p
+                for p, f in zip(events.predictions, events.flags, strict=True)
+            ]
+        }
     if role == "labels":
-        return {"label": [v for v in events.labels if v is not None]}
+        return {"label": [v for v in events.labels if isinstance(v, str | int | float)]}
     rows: list[dict[str, Any]] = []
     for item in events.scores:
         if isinstance(item, Mapping):

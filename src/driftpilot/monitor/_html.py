@@ -33,9 +33,12 @@ def _iso(us: int | None) -> str:
 
 
 def result_status(result: CheckResult) -> str:
-    """Return ``flagged``, ``ok`` or ``not judged`` (or the result's own ``status``)."""
+    """Return ``flagged``, ``ok``, ``not judged``, or the result's ``no_data``/``error``.
+
+    A result that was judged (status ``ok``) shows its verdict: ``flagged`` or ``ok``.
+    """
     own = getattr(result, "status", None)
-    if isinstance(own, str):
+    if isinstance(own, str) and own != "ok":
         return own
     if result.flagged:
         return "flagged"
