@@ -23,6 +23,13 @@ from driftpilot.store.alerts import AlertRepository, OutboxItem, Silence
 from driftpilot.store.events import EventRepository
 from driftpilot.store.keys import KeyRepository, parse_scopes
 from driftpilot.store.labels import LabelRepository
+from driftpilot.store.legacy import (
+    LegacyRow,
+    StoreCheckResult,
+    StoreRepairResult,
+    check_store,
+    repair_store,
+)
 from driftpilot.store.metrics import (
     CheckState,
     LatestResult,
@@ -79,6 +86,7 @@ __all__ = [
     "LabelRepository",
     "LabelResult",
     "LatestResult",
+    "LegacyRow",
     "MetricsRepository",
     "MetricsSnapshot",
     "ModelRecord",
@@ -97,15 +105,19 @@ __all__ = [
     "Scope",
     "Silence",
     "Store",
+    "StoreCheckResult",
+    "StoreRepairResult",
     "StoreSource",
     "Task",
     "VersionRecord",
     "WindowProfile",
+    "check_store",
     "create_engine",
     "default_url",
     "from_us",
     "now_us",
     "parse_scopes",
+    "repair_store",
     "to_iso",
     "to_us",
 ]
