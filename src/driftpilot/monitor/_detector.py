@@ -62,7 +62,7 @@ def _stream(ctx: WindowContext, check: DetectorCheck) -> _Stream:
         return _Stream(values=values, fed=fed, invalid=~fed)
     fed = events.labelled
     values = np.full(n, np.nan)
-    index = np.flatnonzero(fed)
+    index = np.flatnonzero(fed).tolist()
     try:
         if ctx.task == "regression":
             values[index] = [abs(float(events.labels[i]) - float(events.predictions[i]))
@@ -153,7 +153,8 @@ def _start(ctx: WindowContext, check: DetectorCheck, segment: str, fingerprint: 
             "version of most of the window's events): a new champion's stream starts at its "
             "first event")}, skip=first)  # fmt: skip
     try:
-        detector: StreamingDetector = type(fresh).from_dict(dict(saved.state))
+        kind: Any = type(fresh)
+        detector: StreamingDetector = kind.from_dict(dict(saved.state))
     except DriftpilotError as err:
         return _Start(fresh, {"state": "reset", "reset_reason": f"saved state unreadable: {err}"})
     return _Start(detector, {"state": "continued", "continued_from": saved.window_end})
@@ -166,8 +167,8 @@ def _judge(ctx: WindowContext, check: DetectorCheck, segment: str, mask: BoolArr
     events: WindowEvents = ctx.events
     chosen = np.flatnonzero(mask & stream.fed)
     chosen = chosen[np.argsort(events.timestamps[chosen], kind="stable")]
-    versions = [str(events.versions[i]) for i in chosen]
-    times = [int(events.timestamps[i]) for i in chosen]
+    versions = [str(events.versions[i]) for i in chosen.tolist()]
+    times = [int(events.timestamps[i]) for i in chosen.tolist()]
     start = _start(ctx, check, segment, fingerprint, versions, times)
     detector, details = start.detector, dict(start.details)
     base: dict[str, Any] = {"check": name, "kind": "detector", "metric": check.method,
