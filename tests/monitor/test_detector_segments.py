@@ -109,7 +109,7 @@ def test_hourly_windows_on_a_segment_catch_the_shift_the_daily_windows_catch(
         saved = store.runs.detector_state("loans-1h", "detector", f"region={region}", at=end)
         assert saved is not None
         assert saved.window_end == end
-        expected = ADWIN().update_many(_segment_errors(store, shift, region, start, end))
+        expected = ADWIN().update_many(_segment_errors(store, region, start, end))
         assert dict(saved.state) == expected.to_dict()
     total = sum(_by_segment(day)[s].n for s in segments)
     assert total == _by_segment(day)[None].n  # every event is in exactly one region
