@@ -455,6 +455,20 @@ class KpiCheck(_Check):
     min: float | None = None
     max: float | None = None
 
+    @field_validator("frame")
+    @classmethod
+    def _importable(cls, kind: str) -> str:
+        """Refuse a frame whose library does not import (now, not first when a window runs)."""
+        if kind != "pyarrow":
+            from driftpilot._optional import require
+            from driftpilot.errors import MissingDependencyError
+
+            try:
+                require(kind, extra=kind, purpose=f"A KPI check with 'frame: {kind}'")
+            except MissingDependencyError as err:
+                raise ValueError(str(err)) from None
+        return kind
+
     @field_validator("function")
     @classmethod
     def _shape(cls, value: str) -> str:
