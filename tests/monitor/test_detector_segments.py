@@ -58,9 +58,7 @@ def _change_points(outcomes: list[RunOutcome], segment: str | None) -> list[int]
     return [t for o in outcomes for t in _by_segment(o)[segment].details["change_points"]]
 
 
-def _segment_errors(
-    store: Store, traffic: Traffic, region: str, start: int, end: int
-) -> list[float]:
+def _segment_errors(store: Store, region: str, start: int, end: int) -> list[float]:
     """The 0/1 errors of a region's labelled events in ``[start, end)``, in time order."""
     events = store.source.window_events("loans", start=start, end=end)
     return [
