@@ -122,9 +122,9 @@ def make_report() -> DriftReport:
 
 
 def _text(renderable: object) -> str:
-    # The pinned console; writing to a StringIO keeps the terminal clean, recording keeps the text.
+    # A pinned terminal (120 wide, no colours); a StringIO keeps the real terminal clean.
     console = Console(
-        width=120, record=True, color_system=None, force_terminal=False, file=io.StringIO()
+        width=120, record=True, color_system=None, force_terminal=True, file=io.StringIO()
     )
     console.print(renderable)
     # Trailing spaces are padding, not content; dropping them keeps editors from breaking the file.
@@ -153,7 +153,7 @@ def test_structure() -> None:
 
 def test_narrow_console_keeps_the_column_names() -> None:
     console = Console(
-        width=60, record=True, color_system=None, force_terminal=False, file=io.StringIO()
+        width=60, record=True, color_system=None, force_terminal=True, file=io.StringIO()
     )
     console.print(render_table(make_report()))
     text = console.export_text()
@@ -193,3 +193,68 @@ def test_no_findings_no_correction() -> None:
 @pytest.mark.skipif(REGEN, reason="the golden file is being regenerated")
 def test_golden_file_exists() -> None:
     assert GOLDEN.is_file()
+
+
+LONG_NAME = "a_rather_long_column_name_that_keeps_going_and_going_to_test_folding_in_the_table"
+HEADERS = ("Column", "Type", "Test", "Statistic", "p-value", "adj. p", "PSI", "Severity")
+
+
+def test_the_pinned_terminal_cuts_the_long_name() -> None:
+    text = _text(render_table(make_report()))
+    assert LONG_NAME not in text
+    assert "a_rather_long_column_name_that_keeps_go\u2026" in text
+
+
+@pytest.mark.parametrize("width", [40, 60, 120])
+def test_a_console_that_is_no_terminal_keeps_every_column_and_the_full_names(width: int) -> None:
+    """Piped or written to a file, whatever its width: every column, every cell whole."""
+    from driftpilot.cli._output import print_wide
+
+    report = make_report()
+    for show in (
+        lambda console: console.print(report, crop=False),
+        lambda console: print_wide(report, console),  # what the CLI does
+    ):
+        out = io.StringIO()
+        console = Console(width=width, color_system=None, force_terminal=False, file=out)
+        show(console)
+        text = out.getvalue()
+        for header in HEADERS:
+            assert header in text, (width, header)
+        for name in (LONG_NAME, "age", "income", "score", MARKUP_NAME):
+            assert name in text
+        assert "\u2026" not in text  # nothing cut
+        rows = [line for line in text.splitlines() if line.startswith(LONG_NAME)]
+        assert len(rows) == 1
+        assert rows[0].split()[1:4] == ["categorical", "chi2", "12,346"]
+
+
+def test_a_pipe_gets_every_column_and_the_full_names(tmp_path: Path) -> None:
+    """``driftpilot compare`` with its stdout a pipe, on a pinned 60-column width."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    rng = np.random.default_rng(3)
+    for name, shift in (("ref", 0.0), ("cur", 1.0)):
+        values = {LONG_NAME: rng.normal(shift, 1, 400), "city": rng.choice(["a", "b"], 400)}
+        table = pa.table(values)
+        pa_csv.write_csv(table, tmp_path / f"{name}.csv")
+    env = {**os.environ, "COLUMNS": "60", "TERM": "xterm-256color"}
+    env.pop("FORCE_COLOR", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "driftpilot", "compare", str(tmp_path / "ref.csv"),
+         str(tmp_path / "cur.csv"), "--test", f"{LONG_NAME}=ks"],
+        capture_output=True, env=env, check=False, text=True,  # stdout is a pipe
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "\x1b[" not in done.stdout  # no colour codes into a pipe
+    (row,) = [line for line in done.stdout.splitlines() if line.startswith(LONG_NAME)]
+    assert row.split()[1:3] == ["numeric", "ks"]
+    header = next(line for line in done.stdout.splitlines() if line.startswith("Column"))
+    for name in ("Column", "Type", "Test", "Statistic", "p-value", "PSI", "Severity", "Drifted"):
+        assert name in header
+    assert "\u2026" not in done.stdout

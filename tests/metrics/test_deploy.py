@@ -142,3 +142,63 @@ def test_the_rules_fire_when_they_should() -> None:
         capture_output=True, text=True, check=False, cwd=here,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_panels_do_not_overlap() -> None:
+    dashboard = json.loads(DASHBOARD.read_text())
+    taken: dict[tuple[int, int], str] = {}
+    for panel in _panels(dashboard):
+        grid = panel["gridPos"]
+        assert grid["x"] + grid["w"] <= 24, panel["title"]
+        for x in range(grid["x"], grid["x"] + grid["w"]):
+            for y in range(grid["y"], grid["y"] + grid["h"]):
+                assert (x, y) not in taken, f"{panel['title']!r} covers {taken[(x, y)]!r}"
+                taken[(x, y)] = panel["title"]
+
+
+def _status_panel() -> dict[str, Any]:
+    dashboard = json.loads(DASHBOARD.read_text())
+    (panel,) = [p for p in _panels(dashboard) if p["type"] != "row"
+                and any("driftpilot_check_status" in t["expr"] for t in p["targets"])]  # fmt: skip
+    return panel
+
+
+def test_a_panel_counts_the_checks_in_error_or_no_data_per_monitor(tmp_path: Path) -> None:
+    """The panel's own query, run by promtool over series as ``/metrics`` exports them: two
+    replicas, one monitor with a check in error and one without data, another monitor fine."""
+    panel = _status_panel()
+    (target,) = panel["targets"]
+    assert "monitor" in target["legendFormat"]
+    assert "status" in target["legendFormat"]
+    expression = target["expr"].replace("$model", ".+")
+    series = []
+    for instance in ("a", "b"):  # every replica exports the same monitor series
+        for monitor, check, status in (
+            ("hourly", "kpi", "error"), ("hourly", "performance", "no_data"),
+            ("hourly", "feature_drift", "ok"), ("daily", "feature_drift", "ok"),
+        ):  # fmt: skip
+            for each in ("ok", "no_data", "error"):
+                labels = (f'model="loans",monitor="{monitor}",check="{check}",status="{each}",'
+                          f'instance="{instance}"')  # fmt: skip
+                series.append({"series": f"driftpilot_check_status{{{labels}}}",
+                               "values": "1x10" if each == status else "0x10"})  # fmt: skip
+    expected = [
+        {"labels": f'{{model="loans",monitor="{monitor}",status="{status}"}}', "value": value}
+        for monitor, status, value in (
+            ("daily", "error", 0), ("daily", "no_data", 0),
+            ("hourly", "error", 1), ("hourly", "no_data", 1),
+        )
+    ]  # fmt: skip
+    test = {
+        "evaluation_interval": "1m",
+        "tests": [{"interval": "1m", "input_series": series, "promql_expr_test": [
+            {"expr": expression, "eval_time": "5m", "exp_samples": expected},
+        ]}],
+    }  # fmt: skip
+    path = tmp_path / "panel_test.yml"
+    path.write_text(yaml.safe_dump(test, sort_keys=False), encoding="utf-8")
+    done = subprocess.run(
+        [_promtool(), "test", "rules", path.name],
+        capture_output=True, text=True, check=False, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr

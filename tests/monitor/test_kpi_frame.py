@@ -113,3 +113,35 @@ def test_the_frame_has_the_documented_columns() -> None:
     assert table["label_timestamp"].null_count == 1
     assert table["segment_region"].to_pylist() == ["eu", None, "7"]
     assert table["feature_label"].to_pylist() == ["x", None, None]
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+def test_a_frame_library_that_is_not_installed_fails_at_load_time(
+    kind: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``frame: polars`` without polars fails when the file is loaded, naming the extra, the
+    file, the line and the field, not first when a window runs."""
+    from driftpilot.errors import MissingDependencyError, MonitorDefinitionError
+    from driftpilot.monitor import load_monitors
+    from driftpilot.monitor._kpi_frame import kpi_frame
+
+    path = tmp_path / "kpi.yaml"
+    path.write_text(
+        "name: loans-kpi\nmodel: loans\nchecks:\n"
+        "  - type: kpi\n"
+        "    function: 'traffic_fixtures:mean_income'\n"
+        f"    frame: {kind}\n",
+        encoding="utf-8",
+    )
+    assert load_monitors(path)[0].checks[0].frame == kind  # installed here: it loads
+    monkeypatch.setitem(__import__("sys").modules, kind, None)  # now it does not import
+    with pytest.raises(MonitorDefinitionError) as caught:
+        load_monitors(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}, line 6, field 'checks.0.frame': ")
+    assert f"needs the '{kind}' extra" in message
+    assert f"pip install 'driftpilot[{kind}]'" in message
+    # A library uninstalled after loading: the run's error names the extra too.
+    with pytest.raises(MissingDependencyError, match=f"driftpilot\\[{kind}\\]") as late:
+        kpi_frame(WindowEvents.empty(), kind)  # type: ignore[arg-type]
+    assert late.value.extra == kind

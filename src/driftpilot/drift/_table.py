@@ -49,12 +49,17 @@ def _has_correction(report: DriftReport) -> bool:
 
 
 class _FittedTable:
-    """A table that drops its least useful columns until it fits the console.
+    """A table that, on a terminal, drops its least useful columns until it fits.
 
     rich (15.0) shares out a narrow terminal badly: a wrappable column can shrink to nothing,
-    and that was the column name. Here every cell is ``no_wrap`` and the table leaves out,
-    in order, the type, the adjusted p-value and the test name when the full table would not
-    fit; the column name keeps at least 12 characters (then an ellipsis).
+    and that was the column name. Here every cell is ``no_wrap`` and, on a terminal, the table
+    leaves out, in order, the type, the adjusted p-value and the test name when the full table
+    would not fit; the column name keeps at least 12 characters (then an ellipsis), at most 40.
+
+    Anywhere else (a pipe, a file, a console not attached to a terminal, whatever its width)
+    the output is read by a program or kept: the table keeps every column and the full text of
+    every cell, rendered at its natural width even if that is wider than the console (print it
+    with ``crop=False``, or through the CLI, which widens its console to the content).
     """
 
     _DROP_ORDER = ("Type", "adj. p", "Test")
@@ -66,7 +71,26 @@ class _FittedTable:
     def _width(self, index: int) -> int:
         return max([len(self.headers[index]), *(len(row[index].plain) for row in self.rows)])
 
+    def _natural(self, console: Console, options: ConsoleOptions) -> int:
+        """Return the width of the full table with every cell whole."""
+        table = self._table(list(range(len(self.headers))), fitted=False)
+        return Measurement.get(console, options.update_width(10_000), table).maximum
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        if console.is_terminal:
+            return Measurement.get(console, options, self._fitted(console, options))
+        natural = self._natural(console, options)
+        return Measurement(natural, natural)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if console.is_terminal:
+            yield self._fitted(console, options)
+            return
+        natural = self._natural(console, options)
+        table = self._table(list(range(len(self.headers))), fitted=False)
+        yield from console.render(table, options.update(width=natural, max_width=natural))
+
+    def _fitted(self, console: Console, options: ConsoleOptions) -> Table:
         keep = list(range(len(self.headers)))
         table = self._table(keep)
         for header in self._DROP_ORDER:
@@ -76,13 +100,17 @@ class _FittedTable:
                 continue
             keep.remove(self.headers.index(header))
             table = self._table(keep)
-        yield table
+        return table
 
-    def _table(self, keep: list[int]) -> Table:
+    def _table(self, keep: list[int], *, fitted: bool = True) -> Table:
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
         for index in keep:
             header = self.headers[index]
-            if header == "Column":
+            if not fitted:
+                justify_: JustifyMethod = "right" if header in _NUMBERS else "left"
+                table.add_column(header, justify="center" if header == "Drifted" else justify_,
+                                 no_wrap=True, min_width=self._width(index))  # fmt: skip
+            elif header == "Column":
                 table.add_column(
                     header, no_wrap=True, overflow="ellipsis", min_width=12, max_width=40
                 )
@@ -98,6 +126,10 @@ class _FittedTable:
         for row in self.rows:
             table.add_row(*(row[i] for i in keep))
         return table
+
+
+#: The headers of numeric columns, right-aligned.
+_NUMBERS = frozenset(("Statistic", "p-value", "adj. p", "PSI"))
 
 
 def render_table(report: DriftReport) -> RenderableType:

@@ -25,14 +25,13 @@ frames are converted from the Arrow table (``to_pandas()``, ``polars.from_arrow`
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import pyarrow as pa
 
-from driftpilot.errors import DriftpilotError
+from driftpilot._optional import require
 from driftpilot.monitor._data import WindowEvents
 
 __all__ = ["FrameKind", "arrow_frame", "kpi_frame"]
@@ -105,19 +104,14 @@ def kpi_frame(events: WindowEvents, kind: FrameKind) -> Any:
 
     Raises
     ------
-    DriftpilotError
-        If ``kind`` needs pandas or polars and it is not installed.
+    MissingDependencyError
+        If ``kind`` needs pandas or polars and it is not installed (the message names the
+        extra); definitions are checked for it when loaded, so this is a late uninstall.
     """
-    table = arrow_frame(events)
     if kind == "pyarrow":
-        return table
-    try:
-        module = importlib.import_module(kind)
-    except ImportError as err:
-        raise DriftpilotError(
-            f"The KPI check's frame: {kind} needs the {kind} package: "
-            f"pip install 'driftpilot[{kind}]'."
-        ) from err
+        return arrow_frame(events)
+    module = require(kind, extra=kind, purpose=f"A KPI check with 'frame: {kind}'")
+    table = arrow_frame(events)
     if kind == "pandas":
         return table.to_pandas()
     return module.from_arrow(table)

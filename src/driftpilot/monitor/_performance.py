@@ -1,4 +1,6 @@
-"""Label-based checks: realized performance, decay, detectors; and label-free estimates.
+"""Label-based checks: realized performance, decay, confidence; and label-free estimates.
+
+Detector checks live in ``_detector``.
 
 Realized metrics come from ``driftpilot.performance`` on the window's labelled events (each
 result records how many labels it used, so a late-label revision can be told from the first
@@ -9,15 +11,12 @@ its labelled events and applied to the window's scores alone.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from driftpilot.detectors import ADWIN, DDM, EDDM, KSWIN, PageHinkley, StreamingDetector
 from driftpilot.errors import DriftpilotError
 from driftpilot.monitor._context import WindowContext
 from driftpilot.monitor._data import WindowEvents
@@ -29,11 +28,9 @@ from driftpilot.monitor._outputs import (
 )
 from driftpilot.monitor._realized import invalid_note, realized_metrics
 from driftpilot.monitor.results import CheckResult, Severity, Status
-from driftpilot.monitor.source import DetectorState
 from driftpilot.monitor.spec import (
     HIGHER_IS_BETTER,
     ConfidenceCheck,
-    DetectorCheck,
     EstimatedPerformanceCheck,
     PerformanceCheck,
     PerformanceDecayCheck,
@@ -47,21 +44,10 @@ from driftpilot.profile import Baseline
 __all__ = [
     "confidence_results",
     "decay_results",
-    "detector_results",
     "estimated_results",
     "performance_results",
     "realized_metrics",
 ]
-
-_DETECTORS: dict[str, type[Any]] = {
-    "adwin": ADWIN, "page_hinkley": PageHinkley, "ddm": DDM, "eddm": EDDM, "kswin": KSWIN,
-}  # fmt: skip
-
-#: The segment key of a detector fed the whole window's traffic.
-_ALL_TRAFFIC = ""
-_US = 1_000_000
-
-Scored = PerformanceCheck | PerformanceDecayCheck | EstimatedPerformanceCheck | DetectorCheck
 
 
 def _labelled(events: WindowEvents) -> WindowEvents:
@@ -277,114 +263,6 @@ def estimated_results(ctx: WindowContext, check: EstimatedPerformanceCheck) -> l
                      "n_invalid_scores": n_invalid, **(band.details() if band else {})},
         ))  # fmt: skip
     return results
-
-
-def _fingerprint(ctx: WindowContext, check: DetectorCheck) -> str:
-    """Return what a saved state was built for; another value starts a fresh detector."""
-    reference = ctx.spec.reference
-    if reference.kind == "baseline":
-        found = ctx.baseline  # "latest" follows a newly registered champion version
-        ref: Any = ["baseline", None if found is None else found.version]
-    elif reference.kind == "range":
-        ref = ["range", ctx.reference_span]
-    else:
-        ref = ["trailing", reference.trailing]
-    identity = {
-        "method": check.method, "params": check.params, "stream": check.stream,
-        "score": check.score, "positive": check.positive, "task": ctx.task,
-        "version": ctx.spec.version, "reference": ref,
-    }  # fmt: skip
-    text = json.dumps(identity, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _resume(ctx: WindowContext, name: str, fingerprint: str,
-            fresh: StreamingDetector) -> tuple[StreamingDetector, dict[str, Any]]:  # fmt: skip
-    """Return the detector to feed this window: the saved one before it, or ``fresh``."""
-    assert ctx.states is not None
-    saved = ctx.states.detector_state(ctx.spec.name, name, _ALL_TRAFFIC, at=ctx.window.start)
-    if saved is None:
-        return fresh, {"state": "fresh"}
-    if saved.fingerprint != fingerprint:
-        return fresh, {"state": "reset", "reset_reason": (
-            "the detector, its stream, the watched version or the reference changed since "
-            f"the state saved at {saved.window_end}")}  # fmt: skip
-    try:
-        kind: Any = type(fresh)
-        detector: StreamingDetector = kind.from_dict(dict(saved.state))
-    except DriftpilotError as err:
-        return fresh, {"state": "reset", "reset_reason": f"saved state unreadable: {err}"}
-    return detector, {"state": "continued", "continued_from": saved.window_end}
-
-
-def detector_results(ctx: WindowContext, check: DetectorCheck) -> list[CheckResult]:
-    """Run a streaming detector over the window's per-event errors or scores, in time order.
-
-    With ``ctx.states`` the detector continues from its state after the newest window ending
-    at or before this one's start (unless its fingerprint changed), and its state after this
-    window is saved under this window's end; a revision therefore re-feeds this window from
-    the same starting state, never an event twice. Change points are reported as the
-    timestamps of the events whose update flagged drift.
-    """
-    name = check_name(check)
-    base: dict[str, Any] = {"check": name, "kind": "detector", "metric": check.method}
-    events = ctx.events
-    try:
-        fresh: StreamingDetector = _DETECTORS[check.method](**check.params)
-    except (TypeError, DriftpilotError) as err:
-        return [CheckResult(**base, value=None, reason=f"bad detector params: {err}",
-                            status="error")]  # fmt: skip
-    n_invalid = 0
-    if check.stream == "score":
-        values = score_values(events.scores, name=check.score, positive=check.positive)
-        valid = ~np.isnan(values)
-        n_invalid = int(valid.size - np.count_nonzero(valid))
-        if n_invalid:
-            ctx.notes.append(invalid_note(name, n_invalid, "events", "the score stream"))
-        chosen = events.select(valid)
-        stream = values[valid]
-    else:
-        chosen = _labelled(events)
-        if ctx.task == "regression":
-            stream = np.abs(np.array([float(v) for v in chosen.labels])
-                            - np.array([float(v) for v in chosen.predictions]))  # fmt: skip
-        else:
-            stream = np.fromiter((str(a) != str(b) for a, b in zip(chosen.labels,
-                                  chosen.predictions, strict=True)), dtype=np.float64,
-                                 count=len(chosen))  # fmt: skip
-    order = np.argsort(chosen.timestamps, kind="stable")
-    detector, origin = fresh, {"state": "fresh (not kept: no state store)"}
-    fingerprint = ""
-    if ctx.states is not None:
-        fingerprint = _fingerprint(ctx, check)
-        detector, origin = _resume(ctx, name, fingerprint, fresh)
-    if len(stream) == 0:  # nothing to feed: the state carries on unchanged to the next window
-        what = "labelled events" if check.stream == "error" else "events"
-        return [CheckResult(**base, value=None, status="no_data", n=0,
-                            reason=f"no {what} in the window",
-                            details={"change_points": [], "stream": check.stream, **origin,
-                                     "n_seen": detector.n_seen})]  # fmt: skip
-    try:
-        indices = detector.update_many(stream[order]).batch_drifts
-    except DriftpilotError as err:
-        return [CheckResult(**base, value=None, reason=str(err), status="error")]
-    if ctx.states is not None:
-        length = ctx.window.end - ctx.window.start
-        ctx.states.save_detector_state(
-            ctx.spec.name, name, _ALL_TRAFFIC,
-            DetectorState(window_start=ctx.window.start, window_end=ctx.window.end,
-                          fingerprint=fingerprint, state=detector.to_dict(), n_fed=len(stream)),
-            keep_from=ctx.window.start - ctx.spec.label_horizon * _US - length,
-        )  # fmt: skip
-    times = [int(chosen.timestamps[order[i]]) for i in indices]
-    return [CheckResult(
-        **base, value=float(len(indices)), upper=0.0,
-        severity=_severity(bool(len(indices)), check.severity), n=len(stream),
-        n_labels=len(chosen) if check.stream == "error" else None,
-        details={"change_points": times, "stream": check.stream, **origin,
-                 "n_seen": detector.n_seen,
-                 **({"n_invalid_scores": n_invalid} if check.stream == "score" else {})},
-    )]  # fmt: skip
 
 
 def confidence_results(ctx: WindowContext, check: ConfidenceCheck) -> list[CheckResult]:

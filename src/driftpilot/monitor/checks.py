@@ -32,6 +32,7 @@ from driftpilot._columns import ColumnType
 from driftpilot.drift import TEST_SPECS
 from driftpilot.errors import DriftpilotError, MonitorDefinitionError
 from driftpilot.monitor import spec as s
+from driftpilot.monitor.detector_methods import DETECTORS
 from driftpilot.monitor.results import CheckResult
 
 if TYPE_CHECKING:
@@ -193,6 +194,13 @@ def _out_of_range(check: s.OutOfRangeCheck, facts: ModelFacts) -> list[str]:
     return problems
 
 
+def _detector_problems(check: s.DetectorCheck, facts: ModelFacts) -> list[str]:
+    if DETECTORS[check.method].binary and facts.task == "regression":
+        return [f"{check.method} is fed 0/1 errors; a regression's errors are absolute "
+                "differences: choose adwin, page_hinkley or kswin"]  # fmt: skip
+    return []
+
+
 def _runner(module: str, name: str) -> Callable[[], Runner]:
     """Import the runner when first used (the runners import this module's spec models)."""
 
@@ -255,8 +263,8 @@ CHECK_TYPES: dict[str, CheckType] = {
                   metrics=lambda c: frozenset((f"{c.metric}_drop",)),
                   validate=lambda c, f: _task_metrics([c.metric], f, "metric")),
         CheckType(name="detector", spec=s.DetectorCheck, kind="detector", reads="events",
-                  run=_runner(_PERF, "detector_results"),
-                  metrics=lambda c: frozenset((c.method,))),
+                  run=_runner("driftpilot.monitor._detector", "detector_results"),
+                  metrics=lambda c: frozenset((c.method,)), validate=_detector_problems),
         CheckType(name="confidence", spec=s.ConfidenceCheck, kind="quality", reads="events",
                   run=_runner(_PERF, "confidence_results"),
                   metrics=_fixed("share_confident"), validate=_classifiers),

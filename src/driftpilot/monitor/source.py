@@ -163,7 +163,9 @@ class DetectorState:
 
     ``state`` is the detector's ``to_dict()``; ``fingerprint`` names what it was built for
     (detector, parameters, stream, watched version, reference), so a changed one starts a
-    fresh detector; ``n_fed`` is how many events this window fed.
+    fresh detector; ``n_fed`` is how many events this window fed; ``model_version`` the model
+    version that served most of them (another one in a later window is a new champion, and
+    starts a fresh detector).
     """
 
     window_start: int
@@ -171,6 +173,7 @@ class DetectorState:
     fingerprint: str
     state: Mapping[str, Any]
     n_fed: int
+    model_version: str | None = None
 
 
 @runtime_checkable

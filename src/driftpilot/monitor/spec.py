@@ -24,7 +24,6 @@ service's bucket length (checked when the monitor is loaded by the service).
 
 from __future__ import annotations
 
-import inspect
 import math
 import operator
 import re
@@ -36,11 +35,11 @@ import pydantic
 from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from driftpilot.detectors import ADWIN, DDM, EDDM, KSWIN, PageHinkley
 from driftpilot.drift import TEST_SPECS
-from driftpilot.errors import DriftpilotError, MonitorDefinitionError
+from driftpilot.errors import MonitorDefinitionError
 from driftpilot.monitor._durations import parse_duration, parse_time
 from driftpilot.monitor._yaml import Lines, load_yaml
+from driftpilot.monitor.detector_methods import DETECTORS, detector_method
 
 __all__ = [
     "AlertRuleSpec",
@@ -395,42 +394,41 @@ class PerformanceDecayCheck(_Check):
         return metric
 
 
-#: The streaming detectors a detector check can run, by ``method``.
-DETECTORS: dict[str, type[Any]] = {
-    "adwin": ADWIN, "page_hinkley": PageHinkley, "ddm": DDM, "eddm": EDDM, "kswin": KSWIN,
-}  # fmt: skip
-
-
 class DetectorCheck(_Check):
     """A streaming concept-drift detector over the window's per-event errors or scores.
 
-    ``params`` are checked against the detector's signature and built once when the
-    definition is loaded, so a misspelt or out-of-range parameter fails then.
+    ``method`` is a key of :data:`driftpilot.monitor.detector_methods.DETECTORS`; ``params``
+    are checked against that detector's signature and built once when the definition is
+    loaded, so a misspelt or out-of-range parameter fails then. A detector of 0/1 values
+    (DDM, EDDM) watches the error stream only.
     """
 
     type: Literal["detector"]
-    method: Literal["adwin", "page_hinkley", "ddm", "eddm", "kswin"] = "adwin"
+    method: Annotated[str, Field(json_schema_extra={"enum": sorted(DETECTORS)})] = "adwin"
     stream: Literal["error", "score"] = "error"
     params: dict[str, Any] = {}
     positive: str | int | bool = 1
     score: str | None = None
     decision_threshold: float = Field(0.5, ge=0, le=1)
 
+    @field_validator("method")
+    @classmethod
+    def _method(cls, value: str) -> str:
+        return detector_method(value).name
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, params: dict[str, Any], info: pydantic.ValidationInfo) -> dict[str, Any]:
+        if "method" in info.data:  # else the method failed validation already
+            DETECTORS[info.data["method"]].build(params)
+        return params
+
     @model_validator(mode="after")
-    def _params(self) -> DetectorCheck:
-        detector = DETECTORS[self.method]
-        accepted = {
-            name for name, p in inspect.signature(detector).parameters.items()
-            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
-        }  # fmt: skip
-        unknown = sorted(set(self.params) - accepted)
-        if unknown:
-            raise ValueError(f"{self.method} has no parameter {unknown[0]!r}; its parameters "
-                             f"are {sorted(accepted)}")  # fmt: skip
-        try:
-            detector(**self.params)
-        except (TypeError, ValueError, DriftpilotError) as err:
-            raise ValueError(f"bad {self.method} params: {err}") from None
+    def _stream(self) -> DetectorCheck:
+        if DETECTORS[self.method].binary and self.stream == "score":
+            raise ValueError(f"{self.method} is fed 0/1 errors; give 'stream: error', or a "
+                             "detector of real values (adwin, page_hinkley, kswin) for "
+                             "scores")  # fmt: skip
         return self
 
 
@@ -456,6 +454,20 @@ class KpiCheck(_Check):
     metric: str = "kpi"
     min: float | None = None
     max: float | None = None
+
+    @field_validator("frame")
+    @classmethod
+    def _importable(cls, kind: str) -> str:
+        """Refuse a frame whose library does not import (now, not first when a window runs)."""
+        if kind != "pyarrow":
+            from driftpilot._optional import require
+            from driftpilot.errors import MissingDependencyError
+
+            try:
+                require(kind, extra=kind, purpose=f"A KPI check with 'frame: {kind}'")
+            except MissingDependencyError as err:
+                raise ValueError(str(err)) from None
+        return kind
 
     @field_validator("function")
     @classmethod

@@ -25,8 +25,9 @@ Decisions:
   when their monitor (or its model) is deleted.
 * ``dp_detector_states`` keeps a streaming detector's state across windows: one row per
   (monitor, check, segment, window end), the detector's versioned ``to_dict`` as JSON after
-  feeding that window's events, and the fingerprint of what it was built for (the detector,
-  the stream, the watched version, the reference). A window (or a revision of it) starts from
+  feeding that window's events, the fingerprint of what it was built for (the detector,
+  the stream, the watched version, the reference) and the model version that served the
+  window (a new one starts a fresh detector). A window (or a revision of it) starts from
   the newest row ending at or before its start, so late labels never feed an event twice.
 * Every schema change is an Alembic migration under ``migrations/versions``; a test checks
   that the migrations produce exactly these tables.
@@ -332,6 +333,7 @@ detector_states = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("state", sa.Text, nullable=False),
     sa.Column("n_fed", sa.BigInteger, nullable=False),
+    sa.Column("model_version", sa.String(200), nullable=True),
     sa.Column("updated_at", sa.BigInteger, nullable=False),
 )
 

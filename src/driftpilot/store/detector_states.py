@@ -2,7 +2,9 @@
 
 Decisions:
 
-* One row per (monitor, check, segment, window end): the state after feeding that window.
+* One row per (monitor, check, segment, window end): the state after feeding that window,
+  and the model version that served most of its events (a segment is ``""`` for the whole
+  traffic or ``"key=value"``; each has its own chain of states).
   A window, first run or revised, starts from the newest row ending at or before its start,
   and its row replaces any saved earlier for the same end (delete + insert in one
   transaction), so re-running a window is idempotent and a late-label revision never feeds
@@ -69,6 +71,7 @@ class DetectorStates:
         return DetectorState(
             window_start=row.window_start, window_end=row.window_end,
             fingerprint=row.fingerprint, state=json.loads(row.state), n_fed=row.n_fed,
+            model_version=row.model_version,
         )  # fmt: skip
 
     def save_detector_state(
@@ -90,7 +93,7 @@ class DetectorStates:
                 monitor_id=monitor_id, check_name=check, segment=segment,
                 window_end=state.window_end, window_start=state.window_start,
                 fingerprint=state.fingerprint, state=json.dumps(dict(state.state)),
-                n_fed=state.n_fed, updated_at=self._clock(),
+                n_fed=state.n_fed, model_version=state.model_version, updated_at=self._clock(),
             ))  # fmt: skip
             newest_old = connection.execute(
                 sa.select(sa.func.max(d.c.window_end)).where(*key, d.c.window_end <= keep_from)
