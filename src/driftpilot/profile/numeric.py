@@ -355,8 +355,8 @@ class NumericSummary:
         problem = (
             "its counts add up to more than n" if n_valid < 0
             else "it has a grid but no finite value" if grid is not None and n_valid <= 0
-            else f"its sketch and grid hold {held} values, not n_valid={n_valid}"
-            if held != n_valid
+            else f"its {'grid' if quantile_grid else 'sketch'} holds {held} values, not "
+            f"n_valid={n_valid}" if held != n_valid
             else "its grid does not span min to max"
             if quantile_grid is not None and (
                 quantile_grid.values[0] != summary.min or quantile_grid.values[-1] != summary.max
