@@ -18,8 +18,9 @@ their breakpoints. From the two bands:
 * ``ks`` is the largest gap between the bands' middles; it is within ``ks_bound`` (the
   largest sum of the two half-widths) of the KS statistic of the data the profiles
   describe. ``ks_low`` is the smallest KS statistic the bands allow, at least
-  ``ks - ks_bound``, and the p-value is that of ``ks_low``: never more significant than
-  the data's own.
+  ``ks - ks_bound``, and the p-value is that of ``ks_low`` by the rule raw data gets
+  (exact up to ``MAX_AUTO_N`` values a side, asymptotic past it): never more significant
+  than the data's own.
 * ``wasserstein`` integrates the gap between the middles; ``wasserstein_bound`` integrates
   the sum of the half-widths, and ``wasserstein_low`` the smallest gap the bands allow.
   The effect size of a Wasserstein test from a profile is ``wasserstein_low`` (or its
@@ -32,13 +33,14 @@ their breakpoints. From the two bands:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from driftpilot._typing import FloatArray
 from driftpilot.drift._sources import NumericData
-from driftpilot.stats import ks_pvalue
+from driftpilot.stats import MAX_AUTO_N, ks_pvalue
 
 __all__ = ["SketchedSamples", "sketched_samples"]
 
@@ -88,12 +90,24 @@ def sketched_samples(reference: NumericData, current: NumericData) -> SketchedSa
         ks=ks,
         ks_bound=float(half_widths.max()),
         ks_low=ks_low,
-        ks_p_value=ks_pvalue(ks_low, reference.n_valid, current.n_valid),
+        ks_p_value=_ks_p_value(ks_low, reference.n_valid, current.n_valid),
         wasserstein=_integral(middle_gap, lengths),
         wasserstein_bound=_integral(half_widths, lengths),
         wasserstein_low=_integral(low_gap, lengths),
         scale=reference.scale or 1.0,
     )
+
+
+def _ks_p_value(low: float, n: int, m: int) -> float:
+    """The p-value of ``low`` by the raw-data rule: exact up to ``MAX_AUTO_N`` values a side
+    (on ``low`` rounded down to a value the statistic can take, ``k / lcm(n, m)``, since the
+    exact routine rounds to the nearest one), asymptotic past it. Never below the p-value
+    of any statistic at least ``low``."""
+    if max(n, m) > MAX_AUTO_N:
+        return ks_pvalue(low, n, m)
+    lcm = n * m // math.gcd(n, m)
+    attainable = min(math.floor(low * lcm + 1e-9) / lcm, 1.0)
+    return ks_pvalue(attainable, n, m, method="auto")
 
 
 def _breakpoints(side: NumericData) -> FloatArray:
