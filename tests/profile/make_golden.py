@@ -73,7 +73,7 @@ def golden_data_v2() -> pa.Table:
 
 def main(argv: list[str]) -> int:
     if argv != [WRITES]:
-        print(f"usage: python tests/profile/make_golden.py {WRITES}  (rewrites the *_v2.json)")
+        sys.stderr.write(f"usage: python tests/profile/make_golden.py {WRITES}\n")
         return 2
     GOLDEN.mkdir(exist_ok=True)
     data = golden_data_v2()

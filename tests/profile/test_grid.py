@@ -189,5 +189,5 @@ def test_a_grid_that_counts_other_values_is_refused() -> None:
 
 
 def test_quantile_grid_is_validated() -> None:
-    with pytest.raises(dp.errors.InvalidParameterError, match="'quantile_grid'.*Got -1"):
+    with pytest.raises(dp.errors.InvalidParameterError, match=r"'quantile_grid'.*Got -1"):
         ProfileConfig(quantile_grid=-1)

@@ -99,10 +99,12 @@ def sketched_samples(reference: NumericData, current: NumericData) -> SketchedSa
 
 
 def _ks_p_value(low: float, n: int, m: int) -> float:
-    """The p-value of ``low`` by the raw-data rule: exact up to ``MAX_AUTO_N`` values a side
-    (on ``low`` rounded down to a value the statistic can take, ``k / lcm(n, m)``, since the
-    exact routine rounds to the nearest one), asymptotic past it. Never below the p-value
-    of any statistic at least ``low``."""
+    """Return the p-value of ``low`` by the rule raw data gets.
+
+    Exact up to ``MAX_AUTO_N`` values a side (on ``low`` rounded down to a value the
+    statistic can take, ``k / lcm(n, m)``, since the exact routine rounds to the nearest
+    one), asymptotic past it: never below the p-value of any statistic at least ``low``.
+    """
     if max(n, m) > MAX_AUTO_N:
         return ks_pvalue(low, n, m)
     lcm = n * m // math.gcd(n, m)
@@ -111,8 +113,10 @@ def _ks_p_value(low: float, n: int, m: int) -> float:
 
 
 def _breakpoints(side: NumericData) -> FloatArray:
-    """The points where the side's band can change (its lower and upper bounds are
-    constant from each one up to the next)."""
+    """Return the points where the side's band can change.
+
+    Its lower and upper bounds are constant from each one up to the next.
+    """
     if side.sorted_values is not None:
         return side.sorted_values
     summary = side.summary
@@ -125,7 +129,7 @@ def _breakpoints(side: NumericData) -> FloatArray:
 
 
 def _band(side: NumericData, points: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Lower and upper bounds of the side's CDF on ``[points[k], points[k + 1])``."""
+    """Return lower and upper bounds of the side's CDF on ``[points[k], points[k + 1])``."""
     if side.sorted_values is not None:
         exact = np.searchsorted(side.sorted_values, points, side="right") / side.n_valid
         return exact, exact
@@ -151,8 +155,11 @@ def _lengths(points: FloatArray) -> FloatArray:
 
 
 def _integral(gap: FloatArray, lengths: FloatArray) -> float:
-    """``sum(gap * length)`` over the cells, a zero gap adding nothing even on an infinite
-    cell (two values near +/-1.8e308 are more than the largest float apart)."""
+    """Return ``sum(gap * length)`` over the cells.
+
+    A zero gap adds nothing even on an infinite cell (two values near +/-1.8e308 are more
+    than the largest float apart).
+    """
     with np.errstate(over="ignore", invalid="ignore"):
         parts = np.where(gap[:-1] > 0, gap[:-1] * lengths, 0.0)
         return float(np.sum(parts))

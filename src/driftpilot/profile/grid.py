@@ -93,8 +93,10 @@ class QuantileGrid:
         return float(gaps.max()) / self.n
 
     def band(self, points: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Return lower and upper bounds of ``F(x)`` valid for every ``x`` from each point
-        up to the next grid point above it."""
+        """Return lower and upper bounds of ``F(x)`` at each point.
+
+        They hold for every ``x`` from the point up to the next grid point above it.
+        """
         j = np.searchsorted(self.values, points, side="right") - 1
         inside = j >= 0
         jj = np.where(inside, j, 0)
@@ -115,7 +117,7 @@ class QuantileGrid:
         return np.where(at_point, low, middle)
 
     def quantiles(self, ranks: FloatArray) -> FloatArray:
-        """The smallest grid value whose count at or below reaches ``ceil(q * n)``.
+        """Return, per rank ``q``, the smallest grid value with ``ceil(q * n)`` values at or below.
 
         Exact at the grid's own ranks; otherwise the true quantile's rank is within
         :attr:`rank_error` of the returned value's.

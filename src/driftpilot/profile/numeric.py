@@ -412,7 +412,7 @@ def _merge_sketches(a: NumericSummary, b: NumericSummary) -> bytes:
 
 
 def _merged_quantiles(a: NumericSummary, b: NumericSummary) -> dict[str, Any]:
-    """The grid and quantization error of a merge: a side without values changes nothing."""
+    """Return the grid and quantization error of a merge (a side without values keeps both)."""
     if b.n_valid == 0:
         return {"grid": a.grid, "quantization_error": a.quantization_error}
     if a.n_valid == 0:
