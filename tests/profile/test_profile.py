@@ -220,7 +220,7 @@ def test_save_is_atomic_and_round_trips(tmp_path: Path) -> None:
     assert Profile.load(path) == p
     assert Profile.load(str(path)) == p
     text = path.read_text(encoding="utf-8")
-    assert '"schema_version": 1' in text
+    assert '"schema_version": 2' in text
     assert "Infinity" not in text
     assert "NaN" not in text
 

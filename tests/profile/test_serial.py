@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
-from make_golden import golden_data
+from make_golden import CONFIG_V2, golden_data, golden_data_v2
 
 from driftpilot.errors import ProfileFormatError
 from driftpilot.profile import (
@@ -75,10 +77,67 @@ def test_golden_baseline_v1_reads_with_known_values() -> None:
     assert loaded.fingerprint == fingerprint(golden_data())
 
 
+def _as_version_2(document: dict[str, Any]) -> dict[str, Any]:
+    """What a version-1 document becomes when read and written again: version 2, no grid."""
+
+    def numeric(summary: dict[str, Any]) -> None:
+        summary.update(grid=None, quantization_error=0.0)
+
+    document = json.loads(json.dumps(document))
+    document["schema_version"] = 2
+    profiles = [document["profile"]] if document["kind"] == "baseline" else [document]
+    summaries = [
+        document[key] for key in ("target_summary", "prediction_summary") if document.get(key)
+    ]
+    for body in profiles:
+        body["config"]["quantile_grid"] = 0
+        summaries.extend(body["columns"])
+    for summary in summaries:
+        if summary["kind"] in ("numeric", "datetime"):
+            numeric(summary)
+        elif summary["kind"] == "text":
+            numeric(summary["lengths"])
+    return document
+
+
 @pytest.mark.parametrize("name", ["profile_v1.json", "baseline_v1.json"])
-def test_golden_files_are_written_back_unchanged(name: str) -> None:
+def test_golden_v1_files_are_written_back_as_version_2_without_grids(name: str) -> None:
+    path = GOLDEN / name
+    written = load_profile(path).to_dict()
+    assert written == _as_version_2(json.loads(path.read_text(encoding="utf-8")))
+    loaded = load_profile(path)
+    body = loaded.profile if isinstance(loaded, Baseline) else loaded
+    assert body.config.quantile_grid == 0
+
+
+@pytest.mark.parametrize("name", ["profile_v2.json", "baseline_v2.json"])
+def test_golden_v2_files_are_written_back_unchanged(name: str) -> None:
     path = GOLDEN / name
     assert load_profile(path).to_dict() == json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_golden_profile_v2_grids_give_the_data_s_exact_quantiles() -> None:
+    p = Profile.load(GOLDEN / "profile_v2.json")
+    assert p.config == CONFIG_V2
+    data = golden_data_v2()
+    for name in ("amount", "visits"):
+        summary = p.columns[name]
+        assert isinstance(summary, NumericSummary)
+        assert summary.grid is not None
+        values = np.asarray(data[name].to_numpy(zero_copy_only=False), dtype=np.float64)
+        finite = np.sort(values[np.isfinite(values)])
+        assert summary.grid.n == summary.n_valid == finite.size
+        # At its own points the grid's CDF is the data's, exactly.
+        points = summary.grid.values
+        exact = np.searchsorted(finite, points, side="right") / finite.size
+        np.testing.assert_array_equal(summary.cdf(points), exact)
+        assert summary.rank_error <= 1 / CONFIG_V2.quantile_grid
+    visits = p.columns["visits"]
+    assert isinstance(visits, NumericSummary)
+    assert visits.rank_error == 0.0  # four distinct values: all of them are grid points
+    note = p.columns["note"]
+    assert isinstance(note, TextSummary)
+    assert note.lengths.grid is not None
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -95,13 +154,13 @@ def test_malformed_json_names_the_file(tmp_path: Path) -> None:
 
 
 def test_unknown_schema_version_names_the_file_and_version(tmp_path: Path) -> None:
-    document = profile({"x": [1.0]}).to_dict() | {"schema_version": 2}
+    document = profile({"x": [1.0]}).to_dict() | {"schema_version": 3}
     path = write(tmp_path, json.dumps(document))
     with pytest.raises(
-        ProfileFormatError, match=rf"{path.name}.*schema_version 2.*reads schema_version 1"
+        ProfileFormatError, match=rf"{path.name}.*schema_version 3.*reads schema_version 1 and 2"
     ):
         Profile.load(path)
-    with pytest.raises(ProfileFormatError, match="schema_version 2"):
+    with pytest.raises(ProfileFormatError, match="schema_version 3"):
         load_profile(path)
 
 

@@ -11,8 +11,8 @@ not reported and the plotted counts are read off the sketches).
 Under the default rule every test gets a p-value valid on the data it meets:
 
 * ``ks``: scipy's exact p-value up to ``MAX_AUTO_N`` values a side, else the asymptotic one
-  (both are conservative under ties); from a sketch, the p-value of the statistic minus
-  its bound.
+  (both are conservative under ties); from a profile, the p-value of the smallest
+  statistic its CDF bounds allow (:mod:`driftpilot.drift._sketch_tests`).
 * ``anderson``, ``cvm``: scipy's without ties, a permutation p-value with ties.
 * ``wasserstein``, ``wasserstein_norm``, ``energy``: their null depends on the unknown
   distribution, so their significance is the KS test's on the same data; the distance is

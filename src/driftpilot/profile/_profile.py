@@ -161,7 +161,7 @@ class Profile:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the versioned JSON-ready form (``"schema_version": 1``, ``"kind": "profile"``)."""
+        """Return the versioned JSON-ready form (``"schema_version": 2``, ``"kind": "profile"``)."""
         return {"schema_version": _serial.SCHEMA_VERSION, "kind": "profile", **profile_body(self)}
 
     @classmethod

@@ -2,8 +2,11 @@
 
 Format decisions, shared by every saved object:
 
-* A document is a JSON object with ``"schema_version": 1`` and ``"kind"`` (``"profile"`` or
-  ``"baseline"``). A reader refuses any other version with :class:`ProfileFormatError`.
+* A document is a JSON object with ``"schema_version"`` and ``"kind"`` (``"profile"`` or
+  ``"baseline"``). Version 2 (written since the exact quantile grids) adds the
+  configuration's ``quantile_grid`` and a numeric summary's ``grid`` and
+  ``quantization_error``; version 1 files read as summaries without a grid. A reader
+  refuses any other version with :class:`ProfileFormatError`.
 * Floats are written with Python's ``repr`` (``json``'s default), which reads back to the
   same float bit for bit. JSON has no infinity or NaN, so non-finite floats are written as
   the strings ``"inf"``, ``"-inf"`` and ``"nan"`` (histogram edges always start at
@@ -33,6 +36,7 @@ from driftpilot._typing import FloatArray, IntArray
 from driftpilot.errors import ProfileFormatError
 
 __all__ = [
+    "READABLE_VERSIONS",
     "SCHEMA_VERSION",
     "Fields",
     "b64",
@@ -47,7 +51,9 @@ __all__ = [
     "write_document",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Every version this reader reads.
+READABLE_VERSIONS = (1, 2)
 
 T = TypeVar("T")
 
@@ -201,10 +207,11 @@ def check_document(data: object, kind: str) -> Fields:
     """Check the envelope of a saved document: an object of this version and ``kind``."""
     fields = Fields(data, "the document")
     version = fields.data.get("schema_version")
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        readable = " and ".join(str(v) for v in READABLE_VERSIONS)
         raise ProfileFormatError(
             f"The document has schema_version {version!r}; this version of driftpilot reads "
-            f"schema_version {SCHEMA_VERSION}. Upgrade driftpilot to read newer files."
+            f"schema_version {readable}. Upgrade driftpilot to read newer files."
         )
     found = fields.data.get("kind")
     if found != kind:

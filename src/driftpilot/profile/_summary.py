@@ -60,14 +60,16 @@ def summarize(
     if kind in (ColumnType.NUMERIC, ColumnType.DATETIME):
         values = numeric_values(column, kind, name=name)
         return NumericSummary.from_values(
-            values, kind=kind, kll_k=config.kll_k, bins=bins, edges=edges
-        )
+            values, kind=kind, kll_k=config.kll_k, bins=bins, edges=edges,
+            grid=config.quantile_grid,
+        )  # fmt: skip
     if kind is ColumnType.TEXT:
         if not _is_string(column.type):
             column = pc.cast(column, pa.large_string())
         return TextSummary.from_column(
-            column, name=name, kll_k=config.kll_k, bins=bins, edges=edges
-        )
+            column, name=name, kll_k=config.kll_k, bins=bins, edges=edges,
+            grid=config.quantile_grid,
+        )  # fmt: skip
     if not _is_json_scalar(column.type):
         # Timestamps, decimals and the like forced to categorical are counted as strings.
         column = pc.cast(column, pa.large_string())

@@ -1,4 +1,4 @@
-"""How a profile is built: bins, the exact-category cap, the KLL sketch size, histograms.
+"""How a profile is built: bins, the exact-category cap, sketch and grid sizes, histograms.
 
 Two profiles can be merged only if they were built with equal configurations; the
 configuration is saved with every profile.
@@ -20,6 +20,7 @@ __all__ = ["HLL_LG_K", "ProfileConfig", "frequent_items_lg_max_k"]
 HLL_LG_K = 14
 
 _KLL_K_RANGE = (8, 65_535)  # what DataSketches' KLL accepts
+_GRID_MAX = 1_000_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,25 +37,35 @@ class ProfileConfig:
         switches for good to a frequent-items sketch and a HyperLogLog distinct count.
     kll_k
         Size parameter of the KLL quantile sketches (DataSketches' default 200 gives a
-        single-sided normalized rank error of about 1.3 %).
+        single-sided normalized rank error of about 1.3 %). A column of at most ``kll_k``
+        finite values is kept whole, exactly.
+    quantile_grid
+        Cells of the exact quantile grid a numeric summary of more than ``kll_k`` finite
+        values keeps instead of a randomized sketch (``driftpilot.profile.grid``): its CDF
+        is then known within ``1 / quantile_grid`` with certainty, and the same values give
+        the same bytes. 0 keeps the randomized KLL sketch (the behaviour of files of schema
+        version 1, which read back with 0). The default 500 costs about 17 KB a numeric
+        column in the saved JSON (a KLL sketch of 1M values: about 4 KB).
     histograms
         Whether numeric and text-length summaries keep a binned histogram.
 
     Examples
     --------
     >>> ProfileConfig(bins=20)
-    ProfileConfig(bins=20, category_cap=10000, kll_k=200, histograms=True)
+    ProfileConfig(bins=20, category_cap=10000, kll_k=200, histograms=True, quantile_grid=500)
     """
 
     bins: int = 10
     category_cap: int = 10_000
     kll_k: int = 200
     histograms: bool = True
+    quantile_grid: int = 500
 
     def __post_init__(self) -> None:
         _check_int("bins", self.bins, 1, None)
         _check_int("category_cap", self.category_cap, 1, None)
         _check_int("kll_k", self.kll_k, *_KLL_K_RANGE)
+        _check_int("quantile_grid", self.quantile_grid, 0, _GRID_MAX)
         if not isinstance(self.histograms, bool):
             raise InvalidParameterError(
                 "The 'histograms' parameter of ProfileConfig must be True or False. "
@@ -68,6 +79,7 @@ class ProfileConfig:
             "category_cap": self.category_cap,
             "kll_k": self.kll_k,
             "histograms": self.histograms,
+            "quantile_grid": self.quantile_grid,
         }
 
     @classmethod
@@ -80,6 +92,10 @@ class ProfileConfig:
                 category_cap=fields.get_int("category_cap", minimum=1),
                 kll_k=fields.get_int("kll_k", minimum=1),
                 histograms=fields.get_bool("histograms"),
+                # Files of schema version 1 have no grid.
+                quantile_grid=fields.get_int("quantile_grid")
+                if "quantile_grid" in fields.data
+                else 0,
             )
         except InvalidParameterError as err:
             raise ProfileFormatError(f"The profile configuration is invalid: {err}") from err

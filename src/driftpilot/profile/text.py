@@ -89,11 +89,12 @@ class TextSummary:
         kll_k: int = 200,
         bins: int | None = 10,
         edges: FloatArray | None = None,
+        grid: int = 0,
     ) -> TextSummary:
-        """Summarise a string column (``bins`` and ``edges`` as in ``NumericSummary``)."""
+        """Summarise a string column (``bins``, ``edges``, ``grid`` as in ``NumericSummary``)."""
         lengths = NumericSummary.from_values(
             numeric_values(column, ColumnType.TEXT, name=name),
-            kind=ColumnType.NUMERIC, kll_k=kll_k, bins=bins, edges=edges,
+            kind=ColumnType.NUMERIC, kll_k=kll_k, bins=bins, edges=edges, grid=grid,
         )  # fmt: skip
         distinct = datasketches.hll_sketch(HLL_LG_K, _HLL_TYPE)
         if lengths.n_valid:

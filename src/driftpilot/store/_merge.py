@@ -59,6 +59,7 @@ from driftpilot.profile import (
     TextSummary,
 )
 from driftpilot.profile.config import HLL_LG_K
+from driftpilot.profile.numeric import merged_quantization_error
 
 __all__ = ["Merged", "merge_profiles", "null_summary", "strip_histogram"]
 
@@ -264,6 +265,11 @@ def _merge_numeric(summaries: Sequence[NumericSummary]) -> NumericSummary:
         max=float(max(highs)) if highs else None, mean=mean, m2=m2,
         kll=(with_values or summaries)[0].kll if sketch is None else bytes(sketch.serialize()),
         histogram=_merge_histograms(summaries),
+        grid=(with_values or summaries)[0].grid if sketch is None else None,
+        quantization_error=(
+            (with_values or summaries)[0].quantization_error if sketch is None
+            else merged_quantization_error(list(with_values))
+        ),
     )  # fmt: skip
     if sketch is not None:
         merged._cache.append(sketch)  # as from_values does: quantiles need not deserialise
@@ -272,9 +278,9 @@ def _merge_numeric(summaries: Sequence[NumericSummary]) -> NumericSummary:
 
 def _merge_sketches(summaries: Sequence[NumericSummary]) -> Any:
     """Merge the KLL sketches of ``summaries`` into one, deserialising each once."""
-    sketch = datasketches.kll_doubles_sketch.deserialize(summaries[0].kll)
+    sketch = summaries[0].mergeable_sketch()
     for s in summaries[1:]:
-        other = datasketches.kll_doubles_sketch.deserialize(s.kll)
+        other = s.mergeable_sketch()
         if other.k != sketch.k:
             raise IncompatibleProfilesError(
                 f"the KLL sketches have different sizes (k={sketch.k} vs k={other.k})."

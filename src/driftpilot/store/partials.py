@@ -446,6 +446,8 @@ class _PartialReader:
                                   category_cap=d["category_cap"], counts=counts)  # fmt: skip
 
     def _numeric(self, d: Mapping[str, Any]) -> NumericSummary:
+        if d.get("grid") is not None or d.get("quantization_error", 0.0):
+            return NumericSummary.from_dict(d)  # an exact grid is read by its own reader
         histogram = d["histogram"]
         return NumericSummary(
             kind=_KINDS[d["kind"]], n=d["n"], n_missing=d["n_missing"], n_nan=d["n_nan"],
