@@ -25,6 +25,7 @@ specialises, so ``except ValueError`` keeps working for callers that do not know
     │                                          load (untrusted skops types, pickle not allowed)
     ├── NotFoundError (LookupError)            a model, version, key or baseline that does not
     │                                          exist
+    ├── ServiceUnavailableError (ConnectionError) the service a client calls cannot be reached
     ├── MissingDependencyError (ImportError)   an optional extra that is not installed; the
     │                                          message names the extra to install
     └── AuthError (PermissionError)            a missing, unknown or revoked API key
@@ -60,6 +61,7 @@ __all__ = [
     "ProfileFormatError",
     "RequestFormatError",
     "SchemaMismatchError",
+    "ServiceUnavailableError",
     "StaleRevisionError",
     "UnsupportedDataError",
     "UntrustedArtifactError",
@@ -174,6 +176,12 @@ class NotFoundError(DriftpilotError, LookupError):
     """A model, model version, baseline or API key does not exist."""
 
     code = "not_found"
+
+
+class ServiceUnavailableError(DriftpilotError, ConnectionError):
+    """A client cannot reach the driftpilot service (not running, wrong URL, network)."""
+
+    code = "service_unavailable"
 
 
 class MissingDependencyError(DriftpilotError, ImportError):
