@@ -130,8 +130,10 @@ def serve(
     ] = None,
     artifacts: Annotated[
         str | None,
-        typer.Option(help="Model artifact store: a folder or fsspec URL "
-                     "[<data-dir>/artifacts].", show_default=False),
+        typer.Option(
+            help="Model artifact store: a folder or fsspec URL [<data-dir>/artifacts].",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Run the HTTP service: log predictions and labels, run monitors (FastAPI + uvicorn)."""

@@ -78,7 +78,10 @@ def _iso(us: int | None) -> str | None:
 def _version(data: dict[str, Any]) -> ModelVersion:
     artifact = data.get("artifact")
     lineage = dict(data["lineage"])
-    lineage["data_start"], lineage["data_end"] = _us(lineage["data_start"]), _us(lineage["data_end"])
+    lineage["data_start"], lineage["data_end"] = (
+        _us(lineage["data_start"]),
+        _us(lineage["data_end"]),
+    )
     return ModelVersion(
         model=data["model"], version=data["version"],
         status=None if data["status"] is None else VersionStatus(data["status"]),
@@ -232,9 +235,12 @@ class RegistryClient:
             VersionSummary(
                 version=v["version"],
                 status=None if v["status"] is None else VersionStatus(v["status"]),
-                revision=v["revision"], flavor=v["flavor"], aliases=tuple(v["aliases"]),
-                baseline_id=v["baseline_id"], created_at=_us(v["created_at"]) or 0,
-            )  # fmt: skip
+                revision=v["revision"],
+                flavor=v["flavor"],
+                aliases=tuple(v["aliases"]),
+                baseline_id=v["baseline_id"],
+                created_at=_us(v["created_at"]) or 0,
+            )
             for v in data["items"]
         ]
         return items, data["next_cursor"]
@@ -263,8 +269,11 @@ class RegistryClient:
         actor: str | None = None,
     ) -> ModelVersion:  # fmt: skip
         """Attach an evaluation report to a version."""
-        response = self._call("POST", f"/models/{model}/versions/{_quote(version)}/reports",
-                              json={"name": name, "document": document, **_who(actor)})
+        response = self._call(
+            "POST",
+            f"/models/{model}/versions/{_quote(version)}/reports",
+            json={"name": name, "document": document, **_who(actor)},
+        )
         return _version(response.json())
 
     def download(self, model: str, version: str, destination: str | Path) -> Path:

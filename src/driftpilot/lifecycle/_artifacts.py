@@ -78,9 +78,7 @@ class ArtifactStore:
         self._root = str(path).rstrip("/")
         self.root = self._fs.unstrip_protocol(self._root)
 
-    def put(
-        self, model: str, source: IO[bytes], *, filename: str, sha256: str
-    ) -> StoredFile:
+    def put(self, model: str, source: IO[bytes], *, filename: str, sha256: str) -> StoredFile:
         """Store the bytes of ``source`` for ``model``, checked against ``sha256``.
 
         Raises

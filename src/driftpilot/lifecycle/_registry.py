@@ -89,7 +89,7 @@ class Registry(Protocol):
         ...
 
     def get_alias(self, model: str, alias: str) -> Alias:
-        """Return an alias (also a removed one, ``version=None``); ``NotFoundError`` if never set."""
+        """Return an alias (``version=None`` once removed); ``NotFoundError`` if never set."""
         ...
 
     def list_aliases(self, model: str) -> list[Alias]:

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
         default=10 * MiB, ge=1024, description="Largest request body (413)."
     )
     max_upload_bytes: int = Field(
-        default=512 * MiB, ge=1024,
+        default=512 * MiB,
+        ge=1024,
         description="Largest baseline upload (a data file to profile) or model artifact.",
     )
     artifacts: str | None = Field(

@@ -35,7 +35,6 @@ from driftpilot.store.models import ModelRepository
 from driftpilot.store.monitors import MonitorRepository
 from driftpilot.store.partials import ProfileRepository, WindowProfile
 from driftpilot.store.quarantine import QuarantineRepository
-from driftpilot.store.registry import RegistryRepository
 from driftpilot.store.records import (
     REJECTION_CODES,
     ApiKeyRecord,
@@ -59,6 +58,7 @@ from driftpilot.store.records import (
     Task,
     VersionRecord,
 )
+from driftpilot.store.registry import RegistryRepository
 from driftpilot.store.runs import RunRepository
 from driftpilot.store.source import StoreSource
 

@@ -216,7 +216,7 @@ class RegistryRepository:
             if current is not None and expected_revision is None:
                 raise PreconditionRequiredError(
                     f"The {what} exists (revision {revision}): say which revision the move is "
-                    f"based on (If-Match: \"{revision}\", or --revision {revision})."
+                    f'based on (If-Match: "{revision}", or --revision {revision}).'
                 )
             if expected_revision is not None:
                 _check_revision(what, expected_revision, revision)
@@ -342,9 +342,12 @@ def _full_version(
     aliases = _aliases_of(connection, model_id, [row.id]).get(row.id, ())
     reports = tuple(
         EvaluationReport(
-            id=r.id, name=r.name, document=json.loads(r.document), created_by=r.created_by,
+            id=r.id,
+            name=r.name,
+            document=json.loads(r.document),
+            created_by=r.created_by,
             created_at=r.created_at,
-        )  # fmt: skip
+        )
         for r in connection.execute(
             sa.select(t.version_reports)
             .where(t.version_reports.c.version_id == row.id)

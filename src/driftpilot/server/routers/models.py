@@ -112,11 +112,14 @@ async def list_versions(
         baselines = store.models.baseline_ids(model, [v.version for v in found.items])
         items = [
             VersionOut(
-                version=v.version, created_at=from_us(v.created_at),
-                baseline_id=baselines.get(v.version), status=v.status, revision=v.revision,
+                version=v.version,
+                created_at=from_us(v.created_at),
+                baseline_id=baselines.get(v.version),
+                status=v.status,
+                revision=v.revision,
                 flavor=None if v.artifact is None else v.artifact.flavor,
                 aliases=list(v.aliases),
-            )  # fmt: skip
+            )
             for v in found.items
         ]
         return VersionList(items=items, next_cursor=found.next_cursor)

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -121,7 +121,7 @@ def _required(value: str | None, what: str) -> int:
     if revision is None:
         raise PreconditionRequiredError(
             f"Changing {what} needs the revision it is based on: send If-Match with the ETag "
-            "of a GET (If-Match: \"3\")."
+            'of a GET (If-Match: "3").'
         )
     return revision
 
@@ -440,7 +440,5 @@ async def alias_history(
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many moves.")] = 100,
 ) -> AliasMoveList:  # fmt: skip
     """Return an alias's moves, newest first."""
-    moves = await run_in_threadpool(lambda: store.registry.alias_history(model, alias,
-                                                                         limit=limit))
+    moves = await run_in_threadpool(lambda: store.registry.alias_history(model, alias, limit=limit))
     return AliasMoveList(items=[move_out(m) for m in moves])
-

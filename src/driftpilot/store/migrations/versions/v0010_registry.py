@@ -17,8 +17,9 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+
 def _version_columns() -> list[sa.Column[Any]]:
-    """New columns each call: a Column joins the table it is added to."""
+    """Return new columns on each call (a Column joins the table it is added to)."""
     return [
         sa.Column("status", sa.String(length=20), nullable=True),
         sa.Column("revision", sa.Integer(), nullable=False, server_default="0"),
