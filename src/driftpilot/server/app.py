@@ -46,7 +46,7 @@ from driftpilot.server.routers import (
     registry,
     reports,
 )
-from driftpilot.server.schemas import EventsBatch, LabelsBatch
+from driftpilot.server.schemas import EventsBatch, LabelsBatch, RegisterBody, RegisterManifest
 from driftpilot.server.settings import Settings
 from driftpilot.store import Store, now_us
 
@@ -167,7 +167,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, summary=app.summary, routes=app.routes
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for model in (EventsBatch, LabelsBatch):
+        for model in (EventsBatch, LabelsBatch, RegisterBody, RegisterManifest):
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema

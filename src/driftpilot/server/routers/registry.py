@@ -92,7 +92,8 @@ _REGISTER_BODY: dict[str, Any] = {
                         "file": {"type": "string", "format": "binary"},
                         "manifest": {
                             "type": "string",
-                            "description": "RegisterManifest as JSON text.",
+                            "contentMediaType": "application/json",
+                            "description": "A RegisterManifest (see its schema) as JSON text.",
                         },
                     },
                     "required": ["file", "manifest"],
