@@ -33,9 +33,7 @@ def test_rollback_returns_the_target_before_the_newest_move(targets: list[str | 
 
 @given(st.lists(st.sampled_from(["1", "2", "3", "4"]), min_size=1, max_size=10),
        st.sampled_from(["1", "2", "3", "4", "5"]))  # fmt: skip
-def test_rollback_to_a_named_version_needs_it_in_the_history(
-    targets: list[str], to: str
-) -> None:
+def test_rollback_to_a_named_version_needs_it_in_the_history(targets: list[str], to: str) -> None:
     history = _chain(list(targets))
     if to == targets[-1]:
         with pytest.raises(ConflictError, match="already points"):

@@ -163,8 +163,13 @@ def test_a_python_class_is_built_from_the_artifact_folder(tmp_path: Path) -> Non
     predictor = load_version(_version(artifact, {}), store, workdir=tmp_path)
     assert predictor.predict([{"x": 0.2}, {"x": 0.9}]) == [0, 1]
     assert predictor.predict_proba([{"x": 0.2}]) is None
-    missing = Artifact(uri=artifact.uri, flavor="python", size=artifact.size,
-                       sha256=artifact.sha256, options={"class": "nowhere.at_all:Model"})
+    missing = Artifact(
+        uri=artifact.uri,
+        flavor="python",
+        size=artifact.size,
+        sha256=artifact.sha256,
+        options={"class": "nowhere.at_all:Model"},
+    )
     with pytest.raises(InvalidParameterError, match="cannot be imported"):
         load_version(_version(missing, {}), store, workdir=tmp_path)
 

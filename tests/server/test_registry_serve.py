@@ -62,20 +62,25 @@ def test_register_promote_roll_back_and_download(server: Server, tmp_path: Path)
         assert shown["artifact"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert shown["lineage"]["parameters"] == {"C": 1.0}
     listed = json.loads(_cli(server, "list", MODEL, "--format", "json"))
-    assert [(v["version"], v["status"]) for v in listed] == [("v1", "registered"),
-                                                              ("v2", "registered")]
+    assert [(v["version"], v["status"]) for v in listed] == [
+        ("v1", "registered"),
+        ("v2", "registered"),
+    ]
     _cli(server, "alias", "set", MODEL, "champion", "v1", "--reason", "launch")
     _cli(server, "alias", "set", MODEL, "challenger", "v2", "--reason", "retrained")
     promoted = json.loads(_cli(server, "promote", MODEL, "--reason", "wins", "--format", "json"))
-    assert promoted[0]["previous"] == "v1" and promoted[0]["version"] == "v2"
+    assert promoted[0]["previous"] == "v1"
+    assert promoted[0]["version"] == "v2"
     back = json.loads(_cli(server, "rollback", MODEL, "--reason", "errors", "--format", "json"))
-    assert back[0]["version"] == "v1" and back[0]["rollback"] is True
+    assert back[0]["version"] == "v1"
+    assert back[0]["rollback"] is True
     history = json.loads(_cli(server, "alias", "history", MODEL, "champion", "--format", "json"))
     assert [(m["previous"], m["version"]) for m in history] == [
         ("v2", "v1"), ("v1", "v2"), (None, "v1"),
     ]  # fmt: skip
     table = _cli(server, "alias", "list", MODEL)
-    assert "champion" in table and "challenger" in table
+    assert "champion" in table
+    assert "challenger" in table
 
     with RegistryClient(server.url) as client:
         predictor = client.load(MODEL, workdir=tmp_path)  # the champion: v1
@@ -112,8 +117,11 @@ def test_http_concurrency_rules(server: Server, tmp_path: Path) -> None:
     path, _ = _model_file(tmp_path, 5)
     data = path.read_bytes()
     wrong = {"flavor": "sklearn", "sha256": "0" * 64}
-    answer = api.put(f"/models/{MODEL}/versions/bad/artifact",
-                     files={"file": ("m.skops", data)}, data={"manifest": json.dumps(wrong)})
+    answer = api.put(
+        f"/models/{MODEL}/versions/bad/artifact",
+        files={"file": ("m.skops", data)},
+        data={"manifest": json.dumps(wrong)},
+    )
     assert answer.status_code == 422, answer.text
     assert answer.json()["error"]["code"] == "checksum_mismatch"
     manifest = {"flavor": "sklearn", "sha256": hashlib.sha256(data).hexdigest()}
@@ -133,10 +141,12 @@ def test_http_concurrency_rules(server: Server, tmp_path: Path) -> None:
     assert by_uri.status_code == 201, by_uri.text
     outside = api.put(f"/models/{MODEL}/versions/6/artifact",
                       json={**manifest, "uri": str(path)})  # fmt: skip
-    assert outside.status_code == 422 and "under the artifact store" in outside.text
+    assert outside.status_code == 422
+    assert "under the artifact store" in outside.text
 
     created = api.put(f"/models/{MODEL}/aliases/champion", json={"version": "1", "reason": "go"})
-    assert created.status_code == 200 and created.headers["etag"] == '"1"'
+    assert created.status_code == 200
+    assert created.headers["etag"] == '"1"'
     missing = api.put(f"/models/{MODEL}/aliases/champion", json={"version": "2", "reason": "x"})
     assert missing.status_code == 428
     assert missing.json()["error"]["code"] == "precondition_required"
@@ -168,11 +178,13 @@ def test_http_concurrency_rules(server: Server, tmp_path: Path) -> None:
     rejected = api.post(f"/models/{MODEL}/versions/5/status",
                         json={"status": "rejected", "reason": "worse"},
                         headers={"If-Match": '"1"'})  # fmt: skip
-    assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+    assert rejected.status_code == 200
+    assert rejected.json()["status"] == "rejected"
     refused = api.put(f"/models/{MODEL}/aliases/canary", json={"version": "5", "reason": "x"})
     assert refused.status_code == 409
     page = api.get(f"/models/{MODEL}/versions", params={"limit": 2}).json()
-    assert len(page["items"]) == 2 and page["next_cursor"]
+    assert len(page["items"]) == 2
+    assert page["next_cursor"]
     rest = api.get(f"/models/{MODEL}/versions", params={"cursor": page["next_cursor"]}).json()
     assert [v["version"] for v in page["items"] + rest["items"]] == ["1", "2", "3", "4", "5"]
     api.close()

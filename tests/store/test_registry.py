@@ -61,11 +61,14 @@ def test_register_get_and_list(registry: Store) -> None:
     got = registry.registry.get_version("loans", "2")
     assert got.status is VersionStatus.REGISTERED
     assert got.revision == 1
-    assert got.artifact is not None and got.artifact.sha256 == SHA
-    assert got.lineage.run_id == "run-7" and got.lineage.parameters == {"C": 1.0}
+    assert got.artifact is not None
+    assert got.artifact.sha256 == SHA
+    assert got.lineage.run_id == "run-7"
+    assert got.lineage.parameters == {"C": 1.0}
     assert got.signature.inputs == {"age": "float"}
     assert got.metrics.validation == {"auc": 0.8}
-    assert got.created_by == "tests" and got.registered_at is not None
+    assert got.created_by == "tests"
+    assert got.registered_at is not None
     with pytest.raises(ConflictError, match="registered already"):
         _register(registry, "2")
     first = registry.registry.list_versions("loans", limit=2)
@@ -84,63 +87,76 @@ def test_register_get_and_list(registry: Store) -> None:
 
 def test_status_transitions_and_revisions(registry: Store) -> None:
     _register(registry, "1")
-    done = registry.registry.set_status("loans", "1", VersionStatus.VALIDATED,
-                                        expected_revision=1, actor="ci", reason="gates passed")
-    assert done.status is VersionStatus.VALIDATED and done.revision == 2
+    done = registry.registry.set_status(
+        "loans",
+        "1",
+        VersionStatus.VALIDATED,
+        expected_revision=1,
+        actor="ci",
+        reason="gates passed",
+    )
+    assert done.status is VersionStatus.VALIDATED
+    assert done.revision == 2
     with pytest.raises(StaleRevisionError) as stale:
-        registry.registry.set_status("loans", "1", VersionStatus.REJECTED,
-                                     expected_revision=1, actor="ci", reason="late")
+        registry.registry.set_status(
+            "loans", "1", VersionStatus.REJECTED, expected_revision=1, actor="ci", reason="late"
+        )
     assert stale.value.details == {"expected": 1, "current": 2}
     with pytest.raises(ConflictError, match="cannot become registered"):
-        registry.registry.set_status("loans", "1", VersionStatus.REGISTERED,
-                                     expected_revision=2, actor="ci", reason="back")
+        registry.registry.set_status(
+            "loans", "1", VersionStatus.REGISTERED, expected_revision=2, actor="ci", reason="back"
+        )
     with_report = registry.registry.attach_report(
         "loans", "1", name="holdout", document={"auc": 0.81}, created_by="eval"
     )
     assert with_report.revision == 3
     assert [(r.name, r.document) for r in with_report.reports] == [("holdout", {"auc": 0.81})]
-    registry.registry.move_alias("loans", "champion", "1", expected_revision=None,
-                                 actor="me", reason="first")
+    registry.registry.move_alias(
+        "loans", "champion", "1", expected_revision=None, actor="me", reason="first"
+    )
     with pytest.raises(ConflictError, match="while alias champion points at it"):
-        registry.registry.set_status("loans", "1", VersionStatus.ARCHIVED,
-                                     expected_revision=3, actor="me", reason="old")
+        registry.registry.set_status(
+            "loans", "1", VersionStatus.ARCHIVED, expected_revision=3, actor="me", reason="old"
+        )
 
 
 def test_alias_moves_are_recorded_and_rolled_back(registry: Store) -> None:
     for v in ("1", "2", "3"):
         _register(registry, v)
     reg = registry.registry
-    first = reg.move_alias("loans", "champion", "1", expected_revision=None, actor="me",
-                           reason="launch")
+    first = reg.move_alias(
+        "loans", "champion", "1", expected_revision=None, actor="me", reason="launch"
+    )
     assert (first.version, first.previous, first.revision) == ("1", None, 1)
     with pytest.raises(PreconditionRequiredError, match="If-Match"):
         reg.move_alias("loans", "champion", "2", expected_revision=None, actor="me", reason="x")
     reg.move_alias("loans", "champion", "2", expected_revision=1, actor="me", reason="better")
     with pytest.raises(StaleRevisionError):
         reg.move_alias("loans", "champion", "3", expected_revision=1, actor="other", reason="x")
-    back = reg.rollback_alias("loans", "champion", expected_revision=2, actor="oncall",
-                              reason="errors up")
+    back = reg.rollback_alias(
+        "loans", "champion", expected_revision=2, actor="oncall", reason="errors up"
+    )
     assert (back.version, back.previous, back.rollback) == ("1", "2", True)
     assert reg.get_alias("loans", "champion").version == "1"
     assert reg.get_version("loans", "1").aliases == ("champion",)
-    removed = reg.move_alias("loans", "champion", None, expected_revision=3, actor="me",
-                             reason="retire")
+    removed = reg.move_alias(
+        "loans", "champion", None, expected_revision=3, actor="me", reason="retire"
+    )
     assert removed.version is None
     assert reg.list_aliases("loans") == []
-    restored = reg.rollback_alias("loans", "champion", expected_revision=4, actor="me",
-                                  reason="oops")
+    restored = reg.rollback_alias(
+        "loans", "champion", expected_revision=4, actor="me", reason="oops"
+    )
     assert restored.version == "1"
     history = reg.alias_history("loans", "champion")
     assert [m.revision for m in history] == [5, 4, 3, 2, 1]
     assert [(m.version, m.previous) for m in history][-2:] == [("2", "1"), ("1", None)]
     with pytest.raises(ConflictError, match="never pointed at version '3'"):
-        reg.rollback_alias("loans", "champion", expected_revision=5, actor="me", reason="x",
-                           to="3")
+        reg.rollback_alias("loans", "champion", expected_revision=5, actor="me", reason="x", to="3")
     registry.registry.set_status("loans", "3", VersionStatus.REJECTED, expected_revision=1,
                                  actor="eval", reason="worse")  # fmt: skip
     with pytest.raises(ConflictError, match="is rejected"):
-        reg.move_alias("loans", "challenger", "3", expected_revision=None, actor="me",
-                       reason="try")
+        reg.move_alias("loans", "challenger", "3", expected_revision=None, actor="me", reason="try")
     with pytest.raises(InvalidParameterError, match="'alias'"):
         reg.move_alias("loans", "Champion!", "1", expected_revision=None, actor="me", reason="x")
     with pytest.raises(InvalidParameterError, match="'reason'"):
@@ -158,8 +174,9 @@ def test_concurrent_moves_from_one_revision_let_exactly_one_win(registry: Store)
     def move(version: str) -> None:
         barrier.wait()
         try:
-            reg.move_alias("loans", "champion", version, expected_revision=1, actor=version,
-                           reason="race")
+            reg.move_alias(
+                "loans", "champion", version, expected_revision=1, actor=version, reason="race"
+            )
             outcomes.append("won")
         except StaleRevisionError:
             outcomes.append("stale")
@@ -183,8 +200,9 @@ def test_concurrent_creation_of_a_new_alias_lets_exactly_one_win(registry: Store
     def create(version: str) -> None:
         barrier.wait()
         try:
-            registry.registry.move_alias("loans", "canary", version, expected_revision=None,
-                                         actor=version, reason="race")
+            registry.registry.move_alias(
+                "loans", "canary", version, expected_revision=None, actor=version, reason="race"
+            )
             outcomes.append("won")
         except (StaleRevisionError, PreconditionRequiredError):
             outcomes.append("refused")
@@ -199,8 +217,9 @@ def test_concurrent_creation_of_a_new_alias_lets_exactly_one_win(registry: Store
 
 def test_deleting_the_model_removes_its_registry(registry: Store) -> None:
     _register(registry, "1")
-    registry.registry.move_alias("loans", "champion", "1", expected_revision=None, actor="me",
-                                 reason="x")
+    registry.registry.move_alias(
+        "loans", "champion", "1", expected_revision=None, actor="me", reason="x"
+    )
     registry.models.delete_model("loans", confirm="loans")
     registry.models.create_model("loans", Task.BINARY)
     with pytest.raises(NotFoundError):
@@ -230,7 +249,9 @@ _STEP = st.one_of(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(steps=st.lists(_STEP, min_size=1, max_size=12))
 def test_rollback_always_returns_the_previous_target(
     sqlite_registry: Store, steps: list[tuple[str, str | None]]
@@ -244,15 +265,18 @@ def test_rollback_always_returns_the_previous_target(
         before = pointing
         try:
             if action == "set":
-                move = reg.move_alias("loans", alias, version, expected_revision=revision,
-                                      actor="h", reason="set")
+                move = reg.move_alias(
+                    "loans", alias, version, expected_revision=revision, actor="h", reason="set"
+                )
             elif action == "remove":
-                move = reg.move_alias("loans", alias, None, expected_revision=revision,
-                                      actor="h", reason="rm")
+                move = reg.move_alias(
+                    "loans", alias, None, expected_revision=revision, actor="h", reason="rm"
+                )
             else:
                 last = reg.alias_history("loans", alias, limit=1) if revision else []
-                move = reg.rollback_alias("loans", alias, expected_revision=revision or 0,
-                                          actor="h", reason="rb")
+                move = reg.rollback_alias(
+                    "loans", alias, expected_revision=revision or 0, actor="h", reason="rb"
+                )
                 assert move.version == last[0].previous
         except ConflictError:
             continue  # a refused move (no-op, nothing to remove or roll back) changes nothing
@@ -261,6 +285,6 @@ def test_rollback_always_returns_the_previous_target(
         assert reg.get_alias("loans", alias).version == pointing
     if revision:
         history = reg.alias_history("loans", alias, limit=1000)
-        for newer, older in zip(history, history[1:], strict=False):
+        for newer, older in itertools.pairwise(history):
             assert newer.previous == older.version
             assert newer.revision == older.revision + 1

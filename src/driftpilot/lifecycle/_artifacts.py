@@ -74,7 +74,13 @@ class ArtifactStore:
             raise InvalidParameterError("The artifact store's 'root' must not be empty.")
         if "://" not in text:
             text = str(Path(text).expanduser().resolve())
-        self._fs, path = fsspec.core.url_to_fs(text, **storage_options)
+        try:
+            self._fs, path = fsspec.core.url_to_fs(text, **storage_options)
+        except (ImportError, ValueError) as err:
+            raise InvalidParameterError(
+                f"The artifact store {text!r} cannot be opened: {err}. A URL's protocol needs "
+                "its fsspec package installed (s3fs for s3://, gcsfs for gs://)."
+            ) from None
         self._root = str(path).rstrip("/")
         self.root = self._fs.unstrip_protocol(self._root)
 
@@ -170,7 +176,7 @@ class ArtifactStore:
 
     def _inside(self, uri: str) -> str:
         """Return the store path of ``uri``; ``InvalidParameterError`` if outside ``root``."""
-        path = str(self._fs._strip_protocol(uri))
+        path = str(self._fs._strip_protocol(uri)) if uri.isprintable() else ""
         parts = path.split("/")
         if ".." in parts or not path.startswith(self._root + "/"):
             raise InvalidParameterError(

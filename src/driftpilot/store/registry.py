@@ -86,11 +86,11 @@ class RegistryRepository:
                     status=VersionStatus.REGISTERED.value, revision=row.revision + 1,
                     artifact_uri=artifact.uri, artifact_flavor=artifact.flavor,
                     artifact_size=artifact.size, artifact_sha256=artifact.sha256,
-                    artifact_options=json.dumps(artifact.options),
-                    signature=json.dumps(signature.to_dict()),
-                    lineage=json.dumps(lineage.to_dict()),
-                    metrics=json.dumps(metrics.to_dict()), description=description,
-                    tags=json.dumps(tags), created_by=created_by, registered_at=now,
+                    artifact_options=_json(artifact.options, "options"),
+                    signature=_json(signature.to_dict(), "signature"),
+                    lineage=_json(lineage.to_dict(), "lineage"),
+                    metrics=_json(metrics.to_dict(), "metrics"), description=description,
+                    tags=_json(tags, "tags"), created_by=created_by, registered_at=now,
                 )
             )  # fmt: skip
             _record_change(connection, row.id, row.revision + 1, None, VersionStatus.REGISTERED,
@@ -163,7 +163,7 @@ class RegistryRepository:
             raise InvalidParameterError(
                 f"The report's 'name' must be 1-200 characters. Got {name!r} instead."
             )
-        text = json.dumps(document)
+        text = _json(document, "document")
         with write(self._engine) as connection:
             model_id = model_row(connection, model, share=True).id
             row = _version_row(connection, model_id, model, version, lock=True)
@@ -267,12 +267,25 @@ class RegistryRepository:
 # -- rows to records -------------------------------------------------------------------------
 
 
+def _json(value: Any, field: str) -> str:
+    try:
+        return json.dumps(value, allow_nan=False)
+    except (ValueError, TypeError, RecursionError) as err:
+        raise InvalidParameterError(
+            f"The {field!r} must be plain JSON (finite numbers, not nested too deeply): {err}"
+        ) from None
+
+
+_TEXT_LIMITS = {"actor": 200, "reason": 2000}
+
+
 def _require_text(**values: str) -> None:
     for name, value in values.items():
-        if not isinstance(value, str) or not value.strip() or len(value) > 2000:
+        limit = _TEXT_LIMITS[name]
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
             raise InvalidParameterError(
-                f"The {name!r} must be a non-empty text of at most 2000 characters (every "
-                f"change records who made it and why). Got {value!r} instead."
+                f"The {name!r} must be a non-empty text of at most {limit} characters (every "
+                f"change records who made it and why). Got {value[:80]!r} instead."
             )
 
 

@@ -404,7 +404,7 @@ async def set_alias(
 async def remove_alias(
     model: str, alias: str, request: Request, store: StoreDep,
     reason: Annotated[str, Query(min_length=1, max_length=2000, description="Why.")],
-    actor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    actor: Annotated[str | None, Query(min_length=1, max_length=120)] = None,
     if_match: IfMatch = None,
 ) -> Any:  # fmt: skip
     """Remove an alias (recorded: a rollback restores it)."""

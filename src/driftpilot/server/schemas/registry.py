@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftpilot.lifecycle import ALIAS_PATTERN, VersionStatus
+from driftpilot.server.schemas.times import Time
+
+#: A finite number (JSON has no NaN or infinity).
+Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 __all__ = [
     "AliasList",
@@ -32,7 +36,7 @@ __all__ = [
 _SHA256 = r"^[0-9a-fA-F]{64}$"
 _Reason = Field(min_length=1, max_length=2000, description="Why: recorded with the change.")
 _Actor = Field(
-    default=None, min_length=1, max_length=200,
+    default=None, min_length=1, max_length=120,
     description="Who or what acts (a person, a policy); recorded beside the API key's id.",
 )  # fmt: skip
 
@@ -52,12 +56,12 @@ class LineageBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     data_fingerprint: str | None = Field(default=None, max_length=200)
-    data_start: datetime | None = None
-    data_end: datetime | None = None
+    data_start: Time | None = None
+    data_end: Time | None = None
     code_version: str | None = Field(default=None, max_length=200)
     parameters: dict[str, Any] = Field(default_factory=dict)
     run_id: str | None = Field(default=None, max_length=200)
-    baseline_id: int | None = None
+    baseline_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
 
 
 class MetricsBody(BaseModel):
@@ -65,8 +69,8 @@ class MetricsBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    validation: dict[str, float] = Field(default_factory=dict)
-    training: dict[str, float] = Field(default_factory=dict)
+    validation: dict[str, Finite] = Field(default_factory=dict)
+    training: dict[str, Finite] = Field(default_factory=dict)
 
 
 class RegisterManifest(BaseModel):
