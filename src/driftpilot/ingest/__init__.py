@@ -20,13 +20,12 @@ from driftpilot.ingest._ids import event_id_for
 from driftpilot.ingest.async_client import AsyncClient
 from driftpilot.ingest.client import Client
 from driftpilot.ingest.middleware import PredictionLogger
-from driftpilot.ingest.registry_client import RegistryClient, VersionSummary
+from driftpilot.ingest.registry_client import RegistryClient
 
 __all__ = [
     "AsyncClient",
     "Client",
     "PredictionLogger",
     "RegistryClient",
-    "VersionSummary",
     "event_id_for",
 ]

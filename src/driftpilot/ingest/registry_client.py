@@ -14,7 +14,6 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -33,11 +32,12 @@ from driftpilot.lifecycle import (
     Signature,
     VersionMetrics,
     VersionStatus,
+    VersionSummary,
     load_version,
     sha256_of,
 )
 
-__all__ = ["RegistryClient", "VersionSummary"]
+__all__ = ["RegistryClient"]
 
 _ERRORS: dict[str, type[errors.DriftpilotError]] = {
     cls.code: cls
@@ -47,19 +47,6 @@ _ERRORS: dict[str, type[errors.DriftpilotError]] = {
         errors.ForbiddenError, errors.RequestFormatError, errors.PayloadTooLargeError,
     )
 }  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VersionSummary:
-    """One row of a version listing (the full record: ``get_version``)."""
-
-    version: str
-    status: VersionStatus | None
-    revision: int
-    flavor: str | None
-    aliases: tuple[str, ...]
-    baseline_id: int | None
-    created_at: int
 
 
 def _us(text: str | None) -> int | None:
@@ -233,13 +220,16 @@ class RegistryClient:
         data = self._call("GET", f"/models/{model}/versions", params=params).json()
         items = [
             VersionSummary(
+                model=model,
                 version=v["version"],
                 status=None if v["status"] is None else VersionStatus(v["status"]),
                 revision=v["revision"],
                 flavor=v["flavor"],
                 aliases=tuple(v["aliases"]),
                 baseline_id=v["baseline_id"],
+                sha256=v["sha256"],
                 created_at=_us(v["created_at"]) or 0,
+                registered_at=_us(v["registered_at"]),
             )
             for v in data["items"]
         ]

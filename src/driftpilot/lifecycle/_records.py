@@ -37,6 +37,7 @@ __all__ = [
     "VersionMetrics",
     "VersionPage",
     "VersionStatus",
+    "VersionSummary",
     "check_alias",
     "check_sha256",
     "check_transition",
@@ -224,10 +225,29 @@ class ModelVersion:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class VersionSummary:
+    """One version in a listing: what a table shows (the full record: ``get_version``).
+
+    ``baseline_id`` is the version's current baseline, if it has one.
+    """
+
+    model: str
+    version: str
+    status: VersionStatus | None
+    revision: int
+    flavor: str | None
+    sha256: str | None
+    aliases: tuple[str, ...]
+    baseline_id: int | None
+    created_at: int
+    registered_at: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VersionPage:
     """One page of versions, oldest first; ``next_cursor`` fetches the next (``None``: last)."""
 
-    items: tuple[ModelVersion, ...]
+    items: tuple[VersionSummary, ...]
     next_cursor: str | None
 
 

@@ -59,7 +59,7 @@ class Registry(Protocol):
         limit: int = 100,
         cursor: str | None = None,
     ) -> VersionPage:
-        """Return a page of a model's versions, oldest first."""
+        """Return a page of a model's version summaries, oldest first."""
         ...
 
     def set_status(

@@ -116,6 +116,7 @@ model_versions = sa.Table(
     sa.Column("created_by", sa.String(200), nullable=True),
     sa.Column("registered_at", sa.BigInteger, nullable=True),
     sa.UniqueConstraint("model_id", "version"),
+    sa.Index(None, "model_id", "id"),  # a model's versions in order, a page at a time
 )
 
 # Where each alias of a model points now (``version_id`` NULL once removed) and how many

@@ -148,22 +148,6 @@ class ModelRepository:
             for r in rows
         ]
 
-    def baseline_ids(self, model: str, versions: Iterable[str]) -> dict[str, int]:
-        """Return the current baseline id of each of ``versions`` that has one."""
-        wanted = list(versions)
-        if not wanted:
-            return {}
-        with read(self._engine) as connection:
-            model_id = model_row(connection, model).id
-            rows = connection.execute(
-                sa.select(t.model_versions.c.version, sa.func.max(t.baselines.c.id).label("id"))
-                .select_from(t.model_versions.join(t.baselines))
-                .where(t.model_versions.c.model_id == model_id,
-                       t.model_versions.c.version.in_(wanted))
-                .group_by(t.model_versions.c.version)
-            ).all()  # fmt: skip
-        return {row.version: row.id for row in rows}
-
     def put_baseline(
         self, model: str, version: str, document: Baseline | Profile
     ) -> BaselineRecord:

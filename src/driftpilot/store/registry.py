@@ -35,6 +35,7 @@ from driftpilot.lifecycle import (
     VersionMetrics,
     VersionPage,
     VersionStatus,
+    VersionSummary,
     check_alias,
     check_alias_target,
     check_transition,
@@ -52,6 +53,8 @@ __all__ = ["RegistryRepository"]
 
 MAX_PAGE = 1000
 _V, _A, _M = t.model_versions, t.model_aliases, t.alias_moves
+_SUMMARY = (_V.c.id, _V.c.version, _V.c.status, _V.c.revision, _V.c.artifact_flavor,
+            _V.c.artifact_sha256, _V.c.created_at, _V.c.registered_at)  # fmt: skip
 _MOVE_REVISION = next(c for c in _M.constraints if isinstance(c, sa.UniqueConstraint))
 
 
@@ -107,21 +110,42 @@ class RegistryRepository:
         self, model: str, *, status: VersionStatus | None = None, limit: int = 100,
         cursor: str | None = None,
     ) -> VersionPage:  # fmt: skip
-        """Return a page of versions, oldest first (reports are left out: see ``get``)."""
+        """Return a page of version summaries, oldest first (the full record: ``get``)."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidParameterError(
                 f"The 'limit' must be in [1, {MAX_PAGE}]. Got {limit} instead."
             )
         after = _decode(cursor)
+        baseline = (
+            sa.select(sa.func.max(t.baselines.c.id))
+            .where(t.baselines.c.version_id == _V.c.id)
+            .scalar_subquery()
+        )
         with read(self._engine) as connection:
             model_id = model_row(connection, model).id
-            query = sa.select(_V).where(_V.c.model_id == model_id, _V.c.id > after)
+            query = sa.select(*_SUMMARY, baseline.label("baseline_id")).where(
+                _V.c.model_id == model_id, _V.c.id > after
+            )
             if status is not None:
                 query = query.where(_V.c.status == VersionStatus(status).value)
             rows = connection.execute(query.order_by(_V.c.id).limit(limit + 1)).all()
             page = rows[:limit]
             aliases = _aliases_of(connection, model_id, [r.id for r in page])
-        items = tuple(_version(model, r, aliases.get(r.id, ()), ()) for r in page)
+        items = tuple(
+            VersionSummary(
+                model=model,
+                version=r.version,
+                status=None if r.status is None else VersionStatus(r.status),
+                revision=r.revision,
+                flavor=r.artifact_flavor,
+                sha256=r.artifact_sha256,
+                aliases=aliases.get(r.id, ()),
+                baseline_id=r.baseline_id,
+                created_at=r.created_at,
+                registered_at=r.registered_at,
+            )
+            for r in page
+        )
         more = len(rows) > limit
         return VersionPage(items=items, next_cursor=_encode(page[-1].id) if more else None)
 

@@ -109,15 +109,16 @@ async def list_versions(
 
     def page() -> VersionList:
         found = store.registry.list_versions(model, status=status, limit=limit, cursor=cursor)
-        baselines = store.models.baseline_ids(model, [v.version for v in found.items])
         items = [
             VersionOut(
                 version=v.version,
                 created_at=from_us(v.created_at),
-                baseline_id=baselines.get(v.version),
+                baseline_id=v.baseline_id,
                 status=v.status,
                 revision=v.revision,
-                flavor=None if v.artifact is None else v.artifact.flavor,
+                flavor=v.flavor,
+                sha256=v.sha256,
+                registered_at=None if v.registered_at is None else from_us(v.registered_at),
                 aliases=list(v.aliases),
             )
             for v in found.items

@@ -106,7 +106,9 @@ class VersionOut(BaseModel):
     status: VersionStatus | None = None
     revision: int = 0
     flavor: str | None = None
+    sha256: str | None = None
     aliases: list[str] = Field(default_factory=list)
+    registered_at: datetime | None = None
 
 
 class VersionList(BaseModel):

@@ -59,6 +59,9 @@ def upgrade() -> None:
     """
     for column in _version_columns():
         op.add_column("dp_model_versions", column)
+    op.create_index(
+        "ix_dp_model_versions_model_id_id", "dp_model_versions", ["model_id", "id"], unique=False
+    )
     _id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
     op.create_table(
         "dp_model_aliases",
@@ -129,6 +132,7 @@ def downgrade() -> None:
     for table in ("dp_version_changes", "dp_version_reports", "dp_alias_moves",
                   "dp_model_aliases"):  # fmt: skip
         op.drop_table(table)
+    op.drop_index("ix_dp_model_versions_model_id_id", table_name="dp_model_versions")
     with op.batch_alter_table("dp_model_versions") as batch:
         for column in reversed(_version_columns()):
             batch.drop_column(column.name)
