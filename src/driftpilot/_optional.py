@@ -22,6 +22,7 @@ EXTRAS: dict[str, str] = {
     "pandas": "pandas",
     "polars": "polars",
     "postgres": "psycopg",
+    "sklearn": "skops",
 }
 
 

@@ -15,16 +15,25 @@ specialises, so ``except ValueError`` keeps working for callers that do not know
     ├── RequestFormatError (ValueError)        an HTTP request body that is not JSON or not of
     │                                          the documented shape
     ├── PayloadTooLargeError (ValueError)      an HTTP request body over the size limit
-    ├── ConflictError (ValueError)             a resource that already exists
+    ├── ConflictError (ValueError)             a resource that already exists, or a change
+    │   │                                      its state forbids
+    │   └── StaleRevisionError                 a write based on a revision that changed since
+    ├── PreconditionRequiredError (ValueError) a write to a versioned record without the
+    │                                          revision it was based on (``If-Match``)
+    ├── ChecksumMismatchError (ValueError)     an artifact whose bytes do not match its SHA-256
+    ├── UntrustedArtifactError (ValueError)    an artifact that would run code not trusted to
+    │                                          load (untrusted skops types, pickle not allowed)
     ├── NotFoundError (LookupError)            a model, version, key or baseline that does not
     │                                          exist
+    ├── ServiceUnavailableError (ConnectionError) the service a client calls cannot be reached
     ├── MissingDependencyError (ImportError)   an optional extra that is not installed; the
     │                                          message names the extra to install
     └── AuthError (PermissionError)            a missing, unknown or revoked API key
         └── ForbiddenError                     a valid API key without the scope a route needs
 
 The service maps each ``code`` to one HTTP status (``driftpilot.server``): 404 for
-``not_found``, 409 for ``conflict``, 401 for ``unauthorized``, 403 for ``forbidden``, 413 for
+``not_found``, 409 for ``conflict`` and ``stale_revision``, 428 for
+``precondition_required``, 401 for ``unauthorized``, 403 for ``forbidden``, 413 for
 ``payload_too_large``, 400 for ``malformed_request`` and 422 for every other error. The CLI
 prints any of them as one line and exits with code 2 (a missing extra included).
 
@@ -36,6 +45,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthError",
+    "ChecksumMismatchError",
     "ConflictError",
     "DriftpilotError",
     "ForbiddenError",
@@ -47,10 +57,14 @@ __all__ = [
     "NotFittedError",
     "NotFoundError",
     "PayloadTooLargeError",
+    "PreconditionRequiredError",
     "ProfileFormatError",
     "RequestFormatError",
     "SchemaMismatchError",
+    "ServiceUnavailableError",
+    "StaleRevisionError",
     "UnsupportedDataError",
+    "UntrustedArtifactError",
 ]
 
 
@@ -127,10 +141,47 @@ class ConflictError(DriftpilotError, ValueError):
     code = "conflict"
 
 
+class StaleRevisionError(ConflictError):
+    """A write based on a revision of a record that has changed since it was read.
+
+    ``details`` carries the ``expected`` and ``current`` revisions.
+    """
+
+    code = "stale_revision"
+
+    def __init__(self, message: str, *, expected: int | None, current: int) -> None:
+        super().__init__(message)
+        self.details = {"expected": expected, "current": current}
+
+
+class PreconditionRequiredError(DriftpilotError, ValueError):
+    """A write to a versioned record that does not say which revision it was based on."""
+
+    code = "precondition_required"
+
+
+class ChecksumMismatchError(DriftpilotError, ValueError):
+    """An artifact's bytes do not match the SHA-256 recorded or declared for them."""
+
+    code = "checksum_mismatch"
+
+
+class UntrustedArtifactError(DriftpilotError, ValueError):
+    """Loading an artifact would run code that was not trusted (see the message for how)."""
+
+    code = "untrusted_artifact"
+
+
 class NotFoundError(DriftpilotError, LookupError):
     """A model, model version, baseline or API key does not exist."""
 
     code = "not_found"
+
+
+class ServiceUnavailableError(DriftpilotError, ConnectionError):
+    """A client cannot reach the driftpilot service (not running, wrong URL, network)."""
+
+    code = "service_unavailable"
 
 
 class MissingDependencyError(DriftpilotError, ImportError):

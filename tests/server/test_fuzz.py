@@ -12,6 +12,7 @@ error object. At the end every operation of the document was called.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ POOLS = {
     "silence_id": "silences",
     "key_id": "keys",
     "notification_id": "notifications",  # none: the fixture has no alert channel
+    "alias": "aliases",
 }
 #: Operations that make something the machine may use later: (pool, field of the answer).
 LEARNED = {
@@ -58,6 +60,7 @@ LEARNED = {
     ("PUT", "/v1/monitors/{name}"): ("monitors", "name"),
     ("POST", "/v1/silences"): ("silences", "id"),
     ("POST", "/v1/keys"): ("keys", "key_id"),
+    ("PUT", "/v1/models/{model}/aliases/{alias}"): ("aliases", "alias"),
 }
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 #: A path parameter for a destructive call when the machine made nothing of its kind yet.
@@ -119,6 +122,17 @@ def _populate(api: httpx.Client) -> dict[str, set[Any]]:
     silence = api.post(
         "/v1/silences", json={"matchers": {"team": "b"}, "ends_at": "2099-01-01T00:00:00Z"}
     ).json()
+    artifact = b"fuzz artifact bytes"
+    manifest = {"flavor": "pickle", "sha256": hashlib.sha256(artifact).hexdigest()}
+    answer = api.put(
+        f"/v1/models/{MODEL}/versions/v1/artifact",
+        files={"file": ("model.pkl", artifact)}, data={"manifest": json.dumps(manifest)},
+    )  # fmt: skip
+    assert answer.status_code == 201, answer.text
+    answer = api.put(
+        f"/v1/models/{MODEL}/aliases/champion", json={"version": "v1", "reason": "fixture"}
+    )
+    assert answer.status_code == 200, answer.text
     reader = api.post("/v1/keys", json={"scopes": ["read"], "name": "reader"}).json()
     assert runs
     assert alerts
@@ -131,6 +145,7 @@ def _populate(api: httpx.Client) -> dict[str, set[Any]]:
         "silences": {silence["id"]},
         "keys": {reader["key_id"]},
         "notifications": set(),
+        "aliases": {"champion"},
     }
 
 
@@ -138,7 +153,7 @@ def _populate(api: httpx.Client) -> dict[str, set[Any]]:
 def served(db_url: str, tmp_path: Path) -> Iterator[tuple[Server, str]]:
     created = run_cli("keys", "create", "--scope", "admin", "--name", "fuzz", "--db", db_url)
     assert created.returncode == 0, created.stderr
-    server = Server(db_url, tmp_path)
+    server = Server(db_url, tmp_path, "--artifacts", str(tmp_path / "artifacts"))
     yield server, created.stdout.strip().splitlines()[-1].strip()
     server.stop()
 

@@ -78,6 +78,13 @@ def test_every_operation_lists_its_errors_with_the_error_object(tmp_path: Path) 
     assert conflicts == {
         ("POST", "/v1/models"),
         ("POST", "/v1/models/{model}/versions"),
+        ("PUT", "/v1/models/{model}/versions/{version}/artifact"),
+        ("POST", "/v1/models/{model}/versions/{version}/status"),
+        ("POST", "/v1/models/{model}/versions/{version}/archive"),
+        ("POST", "/v1/models/{model}/versions/{version}/reports"),
+        ("PUT", "/v1/models/{model}/aliases/{alias}"),
+        ("DELETE", "/v1/models/{model}/aliases/{alias}"),
+        ("POST", "/v1/models/{model}/aliases/{alias}/rollback"),
         ("PUT", "/v1/monitors/{name}"),
         ("POST", "/v1/alerts/{alert_id}/ack"),
     }

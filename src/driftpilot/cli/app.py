@@ -306,6 +306,7 @@ def main() -> None:
 
 # The service's commands (serve, db, keys) live in their own module and register on `app`.
 from driftpilot.cli import alerts as _alerts  # noqa: E402, F401
+from driftpilot.cli import models as _models  # noqa: E402, F401
 from driftpilot.cli import monitor as _monitor  # noqa: E402, F401
 from driftpilot.cli import service as _service  # noqa: E402, F401
 from driftpilot.cli import store as _store_commands  # noqa: E402, F401

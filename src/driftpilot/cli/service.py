@@ -128,6 +128,13 @@ def serve(
         str | None,
         typer.Option(help="The service's public URL, for links in alerts.", show_default=False),
     ] = None,
+    artifacts: Annotated[
+        str | None,
+        typer.Option(
+            help="Model artifact store: a folder or fsspec URL [<data-dir>/artifacts].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP service: log predictions and labels, run monitors (FastAPI + uvicorn)."""
     from driftpilot.server import create_app, is_loopback
@@ -135,7 +142,7 @@ def serve(
     settings = _settings(
         host=host, port=port, db=db, data_dir=data_dir, log_level=log_level,
         auth=False if no_auth else None, monitors=monitors, monitor_tick_seconds=monitor_tick,
-        alerting=alerting, public_url=public_url,
+        alerting=alerting, public_url=public_url, artifacts=artifacts,
     )  # fmt: skip
     if settings.alerting is not None:  # a bad alerting file fails here, in one line
         from driftpilot.alerts.config import load_alerting

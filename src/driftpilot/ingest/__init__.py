@@ -2,6 +2,8 @@
 
 * :class:`Client` logs predictions and labels from threaded code (Flask, Django, batch jobs);
 * :class:`AsyncClient` does the same from asyncio code, with a task instead of a thread;
+* :class:`RegistryClient` registers, lists, promotes and rolls back model versions in the
+  service's registry (request and answer: it raises on failure, unlike the loggers);
 * :class:`PredictionLogger` is ASGI middleware that logs every prediction a FastAPI or
   Starlette model service serves, with no code in the endpoint.
 
@@ -18,5 +20,12 @@ from driftpilot.ingest._ids import event_id_for
 from driftpilot.ingest.async_client import AsyncClient
 from driftpilot.ingest.client import Client
 from driftpilot.ingest.middleware import PredictionLogger
+from driftpilot.ingest.registry_client import RegistryClient
 
-__all__ = ["AsyncClient", "Client", "PredictionLogger", "event_id_for"]
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "PredictionLogger",
+    "RegistryClient",
+    "event_id_for",
+]

@@ -30,6 +30,8 @@ logger = logging.getLogger("driftpilot.server")
 STATUS = {
     "not_found": 404,
     "conflict": 409,
+    "stale_revision": 409,
+    "precondition_required": 428,
     "unauthorized": 401,
     "forbidden": 403,
     "payload_too_large": 413,

@@ -3,8 +3,8 @@
 A declared ``Content-Length`` over the limit is answered 413 at once, without reading the
 body. A body sent without a length (chunked) is counted as it arrives; past the limit the
 middleware answers 413 itself, tells the app the client left, and drops whatever the app
-then tries to send (and the ``ClientDisconnect`` it raises). Baseline uploads
-(``.../baseline``) get the larger upload limit.
+then tries to send (and the ``ClientDisconnect`` it raises). Baseline and
+model artifact uploads (``.../baseline``, ``.../artifact``) get the larger upload limit.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         path = str(scope.get("path", ""))
-        limit = self.upload_limit if path.endswith("/baseline") else self.limit
+        limit = self.upload_limit if path.endswith(("/baseline", "/artifact")) else self.limit
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _too_large(send, limit, declared)

@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     409: "The change conflicts with what is stored.",
     413: "The body is over the size limit.",
     422: "A field or parameter is missing or invalid; the message names it.",
+    428: "The write needs the If-Match revision (the ETag of a GET) it is based on.",
 }
 _REF = "#/components/schemas/ErrorResponse"
 

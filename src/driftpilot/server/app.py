@@ -22,6 +22,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
 from driftpilot import __version__
+from driftpilot.lifecycle import ArtifactStore
 from driftpilot.monitor import MonitorSpec
 from driftpilot.profile import ProfileConfig
 from driftpilot.server._docs import install_docs
@@ -42,9 +43,10 @@ from driftpilot.server.routers import (
     models,
     monitors,
     queries,
+    registry,
     reports,
 )
-from driftpilot.server.schemas import EventsBatch, LabelsBatch
+from driftpilot.server.schemas import EventsBatch, LabelsBatch, RegisterBody, RegisterManifest
 from driftpilot.server.settings import Settings
 from driftpilot.store import Store, now_us
 
@@ -139,6 +141,7 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.alerting = alerting
+    app.state.artifacts = ArtifactStore(settings.artifacts_url)
     app.state.metrics = ServiceMetrics(
         store, alerts_firing=alerts_firing or store.alerts.firing_counts
     )
@@ -147,7 +150,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics_router)
     app.include_router(reports.router)
-    for module in (models, baselines, ingest, queries, keys, monitors, alerts):
+    for module in (models, registry, baselines, ingest, queries, keys, monitors, alerts):
         app.include_router(module.router, prefix="/v1")
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes
@@ -164,7 +167,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
             title=app.title, version=app.version, summary=app.summary, routes=app.routes
         )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for model in (EventsBatch, LabelsBatch):
+        for model in (EventsBatch, LabelsBatch, RegisterBody, RegisterManifest):
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))
             schemas[model.__name__] = schema

@@ -20,14 +20,17 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from driftpilot.lifecycle import ArtifactStore
 from driftpilot.server.settings import Settings
 from driftpilot.store import ApiKeyRecord, Scope, Store
 
 __all__ = [
+    "ArtifactsDep",
     "KeyFirstRoute",
     "SettingsDep",
     "StoreDep",
     "caller_key_id",
+    "get_artifacts",
     "get_settings",
     "get_store",
     "require",
@@ -51,6 +54,12 @@ def get_store(request: Request) -> Store:
     return store
 
 
+def get_artifacts(request: Request) -> ArtifactStore:
+    """Return the app's artifact store (model files of the registry)."""
+    artifacts: ArtifactStore = request.app.state.artifacts
+    return artifacts
+
+
 def caller_key_id(request: Request) -> str | None:
     """Return the key id of the API key the request was admitted with (``None``: auth off)."""
     record: ApiKeyRecord | None = getattr(request.state, "api_key", None)
@@ -59,6 +68,7 @@ def caller_key_id(request: Request) -> str | None:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[Store, Depends(get_store)]
+ArtifactsDep = Annotated[ArtifactStore, Depends(get_artifacts)]
 _Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 

@@ -44,7 +44,14 @@ class Settings(BaseSettings):
         default=10 * MiB, ge=1024, description="Largest request body (413)."
     )
     max_upload_bytes: int = Field(
-        default=512 * MiB, ge=1024, description="Largest baseline upload (a data file to profile)."
+        default=512 * MiB,
+        ge=1024,
+        description="Largest baseline upload (a data file to profile) or model artifact.",
+    )
+    artifacts: str | None = Field(
+        default=None,
+        description="Artifact store of the model registry: a folder or an fsspec URL "
+        "(s3://bucket/prefix); default: <data_dir>/artifacts.",
     )
     max_batch: int = Field(default=10_000, ge=1, description="Most events or labels in one call.")
     bucket_seconds: int = Field(
@@ -104,6 +111,11 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="How often pending notifications are sent (0: never)."
     )
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+
+    @property
+    def artifacts_url(self) -> str:
+        """The artifact store in use (``artifacts``, or ``<data_dir>/artifacts``)."""
+        return self.artifacts or str(self.data_dir / "artifacts")
 
     @property
     def database_url(self) -> str:

@@ -5,7 +5,8 @@ migrations shipped in the package. Repositories return frozen dataclasses
 (``driftpilot.store.records``); no database row leaves this package. Open one with
 ``Store.from_url(url)`` (or the default SQLite file in a data folder), then ``upgrade()``.
 For the monitor layer, ``Store.source`` is its ``MonitorSource`` and ``Store.runs`` its
-``RunLog``; ``Store.metrics`` answers the service's Prometheus scrapes.
+``RunLog``; ``Store.registry`` is the model registry (``lifecycle.Registry``);
+``Store.metrics`` answers the service's Prometheus scrapes.
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ from driftpilot.store.records import (
     Task,
     VersionRecord,
 )
+from driftpilot.store.registry import RegistryRepository
 from driftpilot.store.runs import RunRepository
 from driftpilot.store.source import StoreSource
 
@@ -100,6 +102,7 @@ __all__ = [
     "Page",
     "ProfileRepository",
     "QuarantineRepository",
+    "RegistryRepository",
     "RejectedRecord",
     "RunRepository",
     "Scope",
@@ -165,6 +168,7 @@ class Store:
         self.runs = RunRepository(engine, clock=clock)
         self.metrics = MetricsRepository(engine)
         self.rejected = QuarantineRepository(engine)
+        self.registry = RegistryRepository(engine)
         self.source = StoreSource(self)
 
     @classmethod

@@ -29,6 +29,10 @@ Decisions:
   the stream, the watched version, the reference) and the model version that served the
   window (a new one starts a fresh detector). A window (or a revision of it) starts from
   the newest row ending at or before its start, so late labels never feed an event twice.
+* The registry extends ``dp_model_versions`` (artifact, signature, lineage, metrics, status,
+  ``revision``), with ``dp_model_aliases`` (where each alias points), ``dp_alias_moves``
+  (every move, append-only), ``dp_version_reports`` and ``dp_version_changes`` (status
+  changes, who and why). Signature, lineage, metrics, tags and options are JSON text.
 * Every schema change is an Alembic migration under ``migrations/versions``; a test checks
   that the migrations produce exactly these tables.
 """
@@ -40,6 +44,7 @@ import sqlalchemy as sa
 __all__ = [
     "VERSION_TABLE",
     "alerts",
+    "alias_moves",
     "api_keys",
     "baselines",
     "check_results",
@@ -48,6 +53,7 @@ __all__ = [
     "events",
     "labels",
     "metadata",
+    "model_aliases",
     "model_versions",
     "models",
     "monitor_leases",
@@ -58,6 +64,8 @@ __all__ = [
     "profile_rollups",
     "rejected",
     "silences",
+    "version_changes",
+    "version_reports",
 ]
 
 VERSION_TABLE = "dp_alembic_version"
@@ -93,8 +101,95 @@ model_versions = sa.Table(
     ),
     sa.Column("version", sa.String(200), nullable=False),
     sa.Column("created_at", sa.BigInteger, nullable=False),
+    # The registry (``store.registry``): NULL until an artifact is registered for the version.
+    sa.Column("status", sa.String(20), nullable=True),
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("artifact_uri", sa.Text, nullable=True),
+    sa.Column("artifact_flavor", sa.String(40), nullable=True),
+    sa.Column("artifact_size", sa.BigInteger, nullable=True),
+    sa.Column("artifact_sha256", sa.String(64), nullable=True),
+    sa.Column("artifact_options", sa.Text, nullable=True),
+    sa.Column("signature", sa.Text, nullable=True),
+    sa.Column("lineage", sa.Text, nullable=True),
+    sa.Column("metrics", sa.Text, nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("tags", sa.Text, nullable=True),
+    sa.Column("created_by", sa.String(200), nullable=True),
+    sa.Column("registered_at", sa.BigInteger, nullable=True),
     sa.UniqueConstraint("model_id", "version"),
+    sa.Index(None, "model_id", "id"),  # a model's versions in order, a page at a time
 )
+
+# Where each alias of a model points now (``version_id`` NULL once removed) and how many
+# times it moved (``revision``, for If-Match).
+model_aliases = sa.Table(
+    "dp_model_aliases",
+    metadata,
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("alias", sa.String(64), primary_key=True),
+    sa.Column(
+        "version_id", sa.Integer, sa.ForeignKey("dp_model_versions.id", ondelete="CASCADE"),
+        nullable=True, index=True,
+    ),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)  # fmt: skip
+
+# Every alias move, append-only: the version before and after (names: versions are never
+# renamed), who and why. ``(model_id, alias, revision)`` is unique, so two racing moves
+# from the same revision cannot both be recorded.
+alias_moves = sa.Table(
+    "dp_alias_moves",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("alias", sa.String(64), nullable=False),
+    sa.Column("version", sa.String(200), nullable=True),
+    sa.Column("previous", sa.String(200), nullable=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("rollback", sa.Boolean, nullable=False),
+    sa.Column("moved_at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("model_id", "alias", "revision"),
+)
+
+# Reports attached to a version after registration (evaluations, gate verdicts), and the
+# record of every status change (who, why, from and to): both append-only.
+version_reports = sa.Table(
+    "dp_version_reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "version_id", sa.Integer, sa.ForeignKey("dp_model_versions.id", ondelete="CASCADE"),
+        nullable=False, index=True,
+    ),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("document", sa.Text, nullable=False),
+    sa.Column("created_by", sa.String(200), nullable=True),
+    sa.Column("created_at", sa.BigInteger, nullable=False),
+)  # fmt: skip
+
+version_changes = sa.Table(
+    "dp_version_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "version_id", sa.Integer, sa.ForeignKey("dp_model_versions.id", ondelete="CASCADE"),
+        nullable=False, index=True,
+    ),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("status_from", sa.String(20), nullable=True),
+    sa.Column("status_to", sa.String(20), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("changed_at", sa.BigInteger, nullable=False),
+)  # fmt: skip
 
 baselines = sa.Table(
     "dp_baselines",

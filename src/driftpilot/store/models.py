@@ -106,9 +106,13 @@ class ModelRepository:
             versions = sa.select(t.model_versions.c.id).where(
                 t.model_versions.c.model_id == model_id
             )
-            connection.execute(t.baselines.delete().where(t.baselines.c.version_id.in_(versions)))
-            for table in (t.profile_rollups, t.profile_partials, t.labels, t.events,
-                          t.model_versions):  # fmt: skip
+            for owned in (t.baselines, t.version_reports, t.version_changes, t.model_aliases):
+                connection.execute(owned.delete().where(owned.c.version_id.in_(versions)))
+            connection.execute(
+                t.model_aliases.delete().where(t.model_aliases.c.model_id == model_id)
+            )
+            for table in (t.alias_moves, t.profile_rollups, t.profile_partials, t.labels,
+                          t.events, t.model_versions):  # fmt: skip
                 connection.execute(table.delete().where(table.c.model_id == model_id))
             connection.execute(t.models.delete().where(t.models.c.id == model_id))
 

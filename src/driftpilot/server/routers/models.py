@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
+from driftpilot.lifecycle import VersionStatus
 from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
 from driftpilot.server.routers._common import error_responses
 from driftpilot.server.schemas import (
@@ -97,7 +98,31 @@ async def create_version(model: str, body: VersionCreate, store: StoreDep) -> Ve
 
 
 @router.get("/models/{model}/versions", dependencies=[READ])
-async def list_versions(model: str, store: StoreDep) -> VersionList:
-    """List a model's versions, oldest first."""
-    versions = await run_in_threadpool(store.models.list_versions, model)
-    return VersionList(items=[version_out(v) for v in versions])
+async def list_versions(
+    model: str,
+    store: StoreDep,
+    status: Annotated[VersionStatus | None, Query(description="Only versions in it.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many.")] = 100,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+) -> VersionList:
+    """List a model's versions, oldest first, a page at a time (with registry status)."""
+
+    def page() -> VersionList:
+        found = store.registry.list_versions(model, status=status, limit=limit, cursor=cursor)
+        items = [
+            VersionOut(
+                version=v.version,
+                created_at=from_us(v.created_at),
+                baseline_id=v.baseline_id,
+                status=v.status,
+                revision=v.revision,
+                flavor=v.flavor,
+                sha256=v.sha256,
+                registered_at=None if v.registered_at is None else from_us(v.registered_at),
+                aliases=list(v.aliases),
+            )
+            for v in found.items
+        ]
+        return VersionList(items=items, next_cursor=found.next_cursor)
+
+    return await run_in_threadpool(page)

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from driftpilot.lifecycle import VersionStatus
 from driftpilot.store.records import Task, check_version
 
 __all__ = [
@@ -93,17 +94,28 @@ class VersionCreate(BaseModel):
 
 
 class VersionOut(BaseModel):
-    """A model version; ``baseline_id`` is its current baseline, if any."""
+    """A model version; ``baseline_id`` is its current baseline, if any.
+
+    ``status`` is null until an artifact is registered (``PUT .../artifact``); the full
+    record is at ``GET /v1/models/{model}/versions/{version}``.
+    """
 
     version: str
     created_at: datetime
     baseline_id: int | None
+    status: VersionStatus | None = None
+    revision: int = 0
+    flavor: str | None = None
+    sha256: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    registered_at: datetime | None = None
 
 
 class VersionList(BaseModel):
-    """A model's versions, oldest first."""
+    """A page of a model's versions, oldest first; ``next_cursor`` fetches the next page."""
 
     items: list[VersionOut]
+    next_cursor: str | None = None
 
 
 class BaselineOut(BaseModel):
