@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from scipy import stats as scipy_stats
-from scipy.stats import _stats_py as scipy_stats_py
 
 from driftpilot.errors import InvalidParameterError
+from driftpilot.stats._kolmogorov import kstwo_sf
 from driftpilot.stats._result import TestResult
 from driftpilot.stats._scipy_warnings import call_recording
 from driftpilot.stats._validation import as_sample, check_int, check_sorted
@@ -31,9 +30,12 @@ __all__ = ["MAX_AUTO_N", "ks", "ks_pvalue"]
 #: Largest sample size for which ``ks_2samp(method="auto")`` computes the exact p-value.
 MAX_AUTO_N = 10_000
 
-# scipy's exact two-sided routine, private; ks_pvalue(method="auto") falls back to the
-# asymptotic p-value if a future scipy drops it.
-_attempt_exact = getattr(scipy_stats_py, "_attempt_exact_2kssamp", None)
+# scipy's exact two-sided routine, private, looked up on first use (scipy.stats is slow to
+# import); ks_pvalue(method="auto") falls back to the asymptotic p-value if a future scipy
+# drops it.
+_UNSET: Any = object()
+_attempt_exact: Any = _UNSET
+
 
 
 def ks(
@@ -80,6 +82,8 @@ def ks(
         check_sorted(ref, name="reference", func="ks")
         check_sorted(cur, name="current", func="ks")
     if max(ref.size, cur.size) <= MAX_AUTO_N:
+        from scipy import stats as scipy_stats
+
         result, fell_back = call_recording(
             scipy_stats.ks_2samp,
             ref,
@@ -171,11 +175,21 @@ def ks_pvalue(
         )
         raise InvalidParameterError(msg)
     d = float(statistic)
-    if method == "auto" and max(n1, n2) <= MAX_AUTO_N and _attempt_exact is not None:
-        success, _, prob = _attempt_exact(n1, n2, math.gcd(n1, n2), d, "two-sided")
+    attempt_exact = _exact_routine() if method == "auto" else None
+    if method == "auto" and max(n1, n2) <= MAX_AUTO_N and attempt_exact is not None:
+        success, _, prob = attempt_exact(n1, n2, math.gcd(n1, n2), d, "two-sided")
         if success:
             return min(max(float(prob), 0.0), 1.0)
     return _asymptotic_pvalue(d, n1, n2)
+
+
+def _exact_routine() -> Any:
+    global _attempt_exact
+    if _attempt_exact is _UNSET:
+        from scipy.stats import _stats_py as scipy_stats_py
+
+        _attempt_exact = getattr(scipy_stats_py, "_attempt_exact_2kssamp", None)
+    return _attempt_exact
 
 
 def _sorted_statistic(reference: FloatArray, current: FloatArray) -> float:
@@ -207,5 +221,5 @@ def _asymptotic_pvalue(statistic: float, n1: int, n2: int) -> float:
     # Floats and np.round, as scipy does, so the effective size rounds the same way.
     m, n = float(max(n1, n2)), float(min(n1, n2))
     effective_n = max(1.0, float(np.round(m * n / (m + n))))
-    prob = float(scipy_stats.kstwo.sf(statistic, effective_n))
-    return min(max(prob, 0.0), 1.0)
+    # scipy.stats.kstwo.sf, with its slow exact sum for 140 < n <= 1e6 done in numpy.
+    return kstwo_sf(statistic, int(effective_n))
