@@ -2,8 +2,9 @@
 
 For samples of up to ``MAX_AUTO_N`` values scipy computes an exact p-value, whose cost
 dominates, so we delegate. Above that, scipy sorts both samples and binary-searches the
-pooled sample twice; we binary-search each sorted sample in the other once, which returns
-the same statistic bit for bit, and apply scipy's asymptotic p-value.
+pooled sample twice; we binary-search the sorted reference in the sorted current sample once
+(blockwise, in cache), which returns the same statistic bit for bit, and apply scipy's
+asymptotic p-value (computed fast where scipy is slow, :mod:`driftpilot.stats._kolmogorov`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from driftpilot.errors import InvalidParameterError
+from driftpilot.stats._ecdf import ks_statistic_from_ranks, left_ranks
 from driftpilot.stats._kolmogorov import kstwo_sf
 from driftpilot.stats._result import TestResult
 from driftpilot.stats._scipy_warnings import call_recording
@@ -193,28 +195,8 @@ def _exact_routine() -> Any:
 
 
 def _sorted_statistic(reference: FloatArray, current: FloatArray) -> float:
-    """Return ``sup |F_r - F_c|`` of two sorted samples with one binary search per value.
-
-    ``F_r - F_c`` only jumps up at reference values, so its maximum is reached at one of
-    them, and ``F_c - F_r`` at a current value. At the i-th smallest reference value ``F_r``
-    is at least ``(i + 1) / n`` and equals it at the last of a run of ties, the value that
-    counts for the maximum; ``F_c`` there is the right-sided rank of the value in the
-    current sample. Symmetrically at current values. One left-sided search of the reference
-    in the current sample gives both: ``left[i] <= j`` exactly when ``reference[i] <=
-    current[j]``, so a cumulative count of ``left`` is ``n F_r`` at every current value; and
-    the right-sided ranks equal ``left`` unless a value occurs in both samples (checked, with
-    a second search only then). These are the divisions scipy makes, so the statistic agrees
-    with ``ks_2samp`` bit for bit.
-    """
-    n, m = reference.size, current.size
-    left = np.searchsorted(current, reference, side="left")
-    inside = left < m
-    shared = bool(np.any(current[left[inside]] == reference[inside]))
-    right = np.searchsorted(current, reference, side="right") if shared else left
-    above = np.arange(1, n + 1) / n - right / m
-    reference_at_or_below = np.cumsum(np.bincount(left, minlength=m + 1)[:m])
-    below = np.arange(1, m + 1) / m - reference_at_or_below / n
-    return float(max(above.max(), below.max(), 0.0))
+    """Return ``sup |F_r - F_c|`` of two sorted samples, equal to scipy's bit for bit."""
+    return ks_statistic_from_ranks(reference, current, left_ranks(reference, current))
 
 
 def _asymptotic_pvalue(statistic: float, n1: int, n2: int) -> float:
