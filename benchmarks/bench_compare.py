@@ -212,9 +212,7 @@ def _grid(cells: list[str], repeat: int) -> dict[str, dict[str, float]]:
                 seconds[case] = took
                 cells_read = rows * columns * (1 if case == "profile" else 2)
                 floor = took / seconds["sort floor"]
-                versus = (
-                    f"{took / seconds['scipy loop']:.3f}" if "scipy loop" in seconds else "-"
-                )
+                versus = f"{took / seconds['scipy loop']:.3f}" if "scipy loop" in seconds else "-"
                 print(
                     f"{cell:>12} {case:<12}{took:>9.3f}{floor:>9.2f}{versus:>9}"
                     f"{cells_read / took / 1e6:>11.1f}{peak / 2**20:>10.0f}"

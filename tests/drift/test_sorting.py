@@ -32,9 +32,7 @@ def test_numpy_can_be_forced(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("forced", ["polars", ""])
-def test_polars_sorts_like_numpy_when_chosen(
-    monkeypatch: pytest.MonkeyPatch, forced: str
-) -> None:
+def test_polars_sorts_like_numpy_when_chosen(monkeypatch: pytest.MonkeyPatch, forced: str) -> None:
     pytest.importorskip("polars")
     _sorting._polars.cache_clear()
     monkeypatch.setenv("DRIFTPILOT_SORT", forced)

@@ -6,6 +6,7 @@ covers that region's corners and inside, and its boundaries (where scipy is call
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -75,5 +76,5 @@ def test_kstwo_sf_is_twice_the_one_sided_tail() -> None:
 def test_kstwo_sf_decreases_in_d() -> None:
     n = 250_000
     values = [kstwo_sf(math.sqrt(nx2 / n), n) for nx2 in np.linspace(2.2, 369.0, 50)]
-    assert all(a > b for a, b in zip(values, values[1:], strict=False))
+    assert all(a > b for a, b in itertools.pairwise(values))
     assert 0.0 < values[-1] < values[0] < 0.03

@@ -36,7 +36,7 @@ _PROBE_SIZE = 2**17
 
 @cache
 def _polars() -> Any:
-    """The polars module if its sort is to be used for large samples, else ``None``."""
+    """Return the polars module if its sort is to be used for large samples, else ``None``."""
     forced = os.environ.get("DRIFTPILOT_SORT", "").lower()
     if forced == "numpy":
         return None
@@ -47,9 +47,11 @@ def _polars() -> Any:
     if forced == "polars":
         return polars
     probe = np.random.default_rng(0).normal(size=_PROBE_SIZE)
-    return polars if _best_of(lambda: _polars_sort(polars, probe)) < _best_of(
-        lambda: np.sort(probe)
-    ) else None
+    return (
+        polars
+        if _best_of(lambda: _polars_sort(polars, probe)) < _best_of(lambda: np.sort(probe))
+        else None
+    )
 
 
 def _best_of(run: Any, repeat: int = 2) -> float:

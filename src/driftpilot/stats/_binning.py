@@ -69,8 +69,10 @@ def quantile_edges(
     if assume_sorted:
         check_sorted(sample, name="reference", func="quantile_edges")
     with np.errstate(over="ignore", invalid="ignore"):
-        raw = sorted_quantiles(sample, probabilities) if assume_sorted else np.quantile(
-            sample, probabilities
+        raw = (
+            sorted_quantiles(sample, probabilities)
+            if assume_sorted
+            else np.quantile(sample, probabilities)
         )
     if not np.all(np.isfinite(raw)):
         # Interpolating between values near +-1.8e308 overflows; take the nearest order

@@ -10,11 +10,13 @@ tied values, which is where both right-continuous ECDFs are evaluated.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
+    import numpy.typing as npt
+
     from driftpilot._typing import FloatArray, IntArray
 
 __all__ = ["ecdf_difference", "ks_and_wasserstein", "ks_statistic_sorted"]
@@ -144,7 +146,7 @@ def ks_and_wasserstein(
     pooled[~is_reference] = current_sorted
     del positions, left
     count_type = np.int32 if total < 2**31 else np.int64
-    count_reference = np.cumsum(is_reference, dtype=count_type)
+    count_reference: npt.NDArray[np.signedinteger[Any]] = np.cumsum(is_reference, dtype=count_type)
     del is_reference
     # F_r - F_c on [pooled[p], pooled[p + 1]); at tied values the width is 0.
     difference = count_reference[:-1] / n

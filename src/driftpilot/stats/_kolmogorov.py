@@ -24,8 +24,12 @@ the largest relative difference seen on that grid is below ``1e-11``.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from driftpilot._typing import FloatArray
 
 __all__ = ["kstwo_sf"]
 
@@ -51,7 +55,7 @@ def kstwo_sf(d: float, n: int) -> float:
     return min(max(float(stats.kstwo.sf(d, n)), 0.0), 1.0)
 
 
-def _stirling_rest(k: np.ndarray) -> np.ndarray:
+def _stirling_rest(k: FloatArray) -> FloatArray:
     """``lgamma(k + 1) - (k log k - k + log(2 pi k) / 2)`` for ``k >= 1``."""
     out = np.empty_like(k)
     small = k < 30
@@ -68,7 +72,7 @@ def _stirling_rest(k: np.ndarray) -> np.ndarray:
     return out
 
 
-def _log_terms(n: int, x: float, j: np.ndarray) -> np.ndarray:
+def _log_terms(n: int, x: float, j: FloatArray) -> FloatArray:
     """Log of the Smirnov-Birnbaum-Tingey terms ``C(n,j) (1-x-j/n)**(n-j) (x+j/n)**(j-1)``.
 
     For ``1 <= j <= n - 1``; rearranged as ``log n - log j + (n-j) log1p(-nx/(n-j)) +
@@ -80,7 +84,7 @@ def _log_terms(n: int, x: float, j: np.ndarray) -> np.ndarray:
         upper = rest * np.log1p(-nx / rest)
     upper = np.where(nx >= rest, -np.inf, upper)  # (1 - x - j/n) is 0 at the last term
     nn = np.array([float(n)])
-    return (
+    logs: FloatArray = (
         math.log(n)
         - np.log(j)
         + upper
@@ -90,6 +94,7 @@ def _log_terms(n: int, x: float, j: np.ndarray) -> np.ndarray:
         - _stirling_rest(j)
         - _stirling_rest(rest)
     )
+    return logs
 
 
 def _smirnov(n: int, x: float) -> float:

@@ -39,7 +39,6 @@ _UNSET: Any = object()
 _attempt_exact: Any = _UNSET
 
 
-
 def ks(
     reference: npt.ArrayLike, current: npt.ArrayLike, *, assume_sorted: bool = False
 ) -> TestResult:
