@@ -136,7 +136,10 @@ def numeric_values(
     """
     n = len(column)
     n_missing = column.null_count
-    valid = column.drop_null() if isinstance(column, pa.ChunkedArray) else pc.drop_null(column)
+    if n_missing == 0:  # drop_null would copy every buffer for nothing
+        valid = column
+    else:
+        valid = column.drop_null() if isinstance(column, pa.ChunkedArray) else pc.drop_null(column)
     try:
         if kind is ColumnType.DATETIME:
             values = _datetime_seconds(valid)

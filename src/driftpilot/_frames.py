@@ -10,6 +10,7 @@ directly.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -48,6 +49,9 @@ def to_table(data: Any, *, name: str = "data") -> pa.Table:
         return _from_numpy(data, name)
     if isinstance(data, Mapping):
         return _from_mapping(data, name)
+    fast = _from_pandas_floats(data)
+    if fast is not None:
+        return fast
     try:
         frame = nw.from_native(data, eager_only=True)
     except TypeError as err:
@@ -62,6 +66,47 @@ def to_table(data: Any, *, name: str = "data") -> pa.Table:
             f"The {name!r} input has a column that cannot be read as one type: "
             f"{_arrow_message(err)}"
         ) from err
+
+
+def _from_pandas_floats(data: Any) -> pa.Table | None:
+    """Return a pandas frame as a table, its NaN-free float columns without a copy.
+
+    ``pyarrow`` converts a pandas float column by scanning it for NaN into a validity
+    bitmap (NaN is missing in pandas), about 20 ms per million values; ``numpy.isnan``
+    answers "any NaN?" 50 times faster, and a column without one is wrapped as it is,
+    zero-copy, into the same Arrow array. Every other column (and every frame this cannot
+    treat exactly as pyarrow would: not pandas, an index other than a ``RangeIndex``, a
+    non-string or repeated column name, MultiIndex columns) goes through the general
+    conversion. The table equals the general one, without its pandas schema metadata.
+    Returns ``None`` when nothing is gained.
+    """
+    pandas = sys.modules.get("pandas")
+    if pandas is None or not isinstance(data, pandas.DataFrame):
+        return None
+    names = list(data.columns)
+    if (
+        not isinstance(data.index, pandas.RangeIndex)  # pyarrow would keep it as a column
+        or isinstance(data.columns, pandas.MultiIndex)
+        or not all(isinstance(n, str) for n in names)
+        or len(set(names)) != len(names)
+    ):
+        return None
+    direct: dict[str, pa.Array] = {}
+    for column in names:
+        dtype = data[column].dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "f":
+            values = data[column].to_numpy()
+            if not np.isnan(values).any():
+                direct[column] = pa.array(values, from_pandas=False)
+    if not direct:
+        return None
+    rest = [n for n in names if n not in direct]
+    converted = to_table(data[rest]) if rest else None
+    columns = [
+        direct[n] if n in direct else converted.column(n)  # type: ignore[union-attr]
+        for n in names
+    ]
+    return pa.table(columns, names=names)
 
 
 def _from_numpy(array: np.ndarray[Any, Any], name: str) -> pa.Table:

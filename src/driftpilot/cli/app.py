@@ -7,15 +7,13 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from driftpilot._columns import parse_column_type
 from driftpilot.cli import _output
-from driftpilot.cli._misfits import unfit_tests, with_findings, without_columns
 from driftpilot.cli._output import (
     Column,
     FormatOption,
@@ -24,11 +22,13 @@ from driftpilot.cli._output import (
     info_console,
     print_wide,
 )
-from driftpilot.cli._readers import read_input
-from driftpilot.drift import compare as compare_data
 from driftpilot.errors import DriftpilotError, InvalidParameterError
-from driftpilot.profile import Baseline, Profile, ProfileConfig
-from driftpilot.profile import baseline as make_baseline
+
+if TYPE_CHECKING:
+    from driftpilot.profile import Profile
+
+# The data modules (numpy, pyarrow, scipy) load inside the commands that use them, so
+# `driftpilot --help` and the service's commands start without them.
 
 __all__ = ["app", "main"]
 
@@ -103,6 +103,8 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
 
 
 def _kinds(values: list[str] | None) -> dict[str, str]:
+    from driftpilot._columns import parse_column_type
+
     kinds = _pairs(values, "--schema")
     for column, kind in kinds.items():
         parse_column_type(kind, column=column)
@@ -135,6 +137,10 @@ def profile(
     output_format: FormatOption = ListingFormat.table,
 ) -> None:
     """Profile DATA into a baseline file that `compare` accepts as its reference."""
+    from driftpilot.cli._readers import read_input
+    from driftpilot.profile import Baseline, Profile, ProfileConfig
+    from driftpilot.profile import baseline as make_baseline
+
     table = read_input(data, console=stderr)
     if isinstance(table, Profile | Baseline):
         raise InvalidParameterError(f"{data} is already a saved profile; give a data file.")
@@ -224,6 +230,10 @@ def compare(
     ] = False,
 ) -> None:
     """Compare CURRENT with REFERENCE and report drift per column."""
+    from driftpilot.cli._misfits import unfit_tests, with_findings, without_columns
+    from driftpilot.cli._readers import read_input
+    from driftpilot.drift import compare as compare_data
+
     tests = _pairs(test, "--test")
     thresholds = _thresholds(threshold)
     kinds = _kinds(schema)

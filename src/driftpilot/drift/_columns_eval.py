@@ -24,6 +24,7 @@ Under the default rule every test gets a p-value valid on the data it meets:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any
@@ -39,6 +40,7 @@ from driftpilot.drift.report import BinnedDistribution
 from driftpilot.errors import IncompatibleProfilesError, InsufficientDataError
 from driftpilot.stats import (
     MAX_AUTO_N,
+    EcdfDistances,
     TestResult,
     anderson,
     chi2,
@@ -53,6 +55,7 @@ from driftpilot.stats import (
     psi,
     ztest,
 )
+from driftpilot.stats._ecdf import ks_and_wasserstein
 
 __all__ = ["Evaluation", "evaluate_categorical", "evaluate_numeric"]
 
@@ -264,10 +267,15 @@ def _on_samples(
                 wasserstein=distances.wasserstein * magnitude,
                 energy=distances.energy * magnitude,
             )
-    else:
+    elif spec.name == "energy":
         distances = ecdf_distances(ref, cur)
         # or 1.0: a spread that underflows to 0 (values near 5e-324)
         normalised = distances.wasserstein / (reference.scale or 1.0)
+    else:
+        # KS and the distance without the pooled sort energy needs (see ks_and_wasserstein).
+        statistic_ks, distance = ks_and_wasserstein(ref, cur)
+        distances = EcdfDistances(ks=statistic_ks, wasserstein=distance, energy=math.nan)
+        normalised = distance / (reference.scale or 1.0)
     small = max(ref.size, cur.size) <= MAX_AUTO_N
     if spec.name in ("ks", "anderson", "cvm"):
         if spec.name == "ks" and not small:

@@ -100,7 +100,7 @@ class NumericData:
         ``bins`` quantile edges read off its sketch.
         """
         if self.sorted_values is not None:
-            return quantile_edges(self.sorted_values, bins=bins)
+            return quantile_edges(self.sorted_values, bins=bins, assume_sorted=True)
         assert self.summary is not None
         histogram = self.summary.histogram
         if histogram is None:

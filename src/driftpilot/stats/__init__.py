@@ -8,7 +8,7 @@ or :class:`~driftpilot.errors.InvalidParameterError` with a message naming the a
 
 from __future__ import annotations
 
-from driftpilot.stats._binning import bin_counts, quantile_edges
+from driftpilot.stats._binning import bin_counts, quantile_edges, sorted_quantiles
 from driftpilot.stats._result import TestResult
 from driftpilot.stats.contingency import chi2, ztest
 from driftpilot.stats.correction import CORRECTION_METHODS, adjust_pvalues
@@ -61,6 +61,7 @@ __all__ = [
     "psi",
     "quantile_edges",
     "sequential_pvalue",
+    "sorted_quantiles",
     "wasserstein",
     "wasserstein_norm",
     "ztest",

@@ -6,7 +6,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 from driftpilot.errors import InvalidParameterError
 from driftpilot.stats._result import TestResult
@@ -64,6 +63,8 @@ def chi2(reference_counts: npt.ArrayLike, current_counts: npt.ArrayLike) -> Test
             n_current=n_current,
             details={"dof": 0.0},
         )
+    from scipy import stats as scipy_stats
+
     result = scipy_stats.chi2_contingency(np.vstack((ref[observed], cur[observed])))
     return TestResult(
         method="chi2",
@@ -124,6 +125,8 @@ def ztest(reference_counts: npt.ArrayLike, current_counts: npt.ArrayLike) -> Tes
     variance = pooled * (1.0 - pooled) * (1.0 / n_reference + 1.0 / n_current)
     if variance > 0.0:
         statistic = (proportion_reference - proportion_current) / math.sqrt(variance)
+        from scipy import stats as scipy_stats
+
         p_value = min(max(2.0 * float(scipy_stats.norm.sf(abs(statistic))), 0.0), 1.0)
     else:  # pooled proportion 0 or 1: both proportions are equal
         statistic, p_value = 0.0, 1.0

@@ -11,7 +11,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import special
 
 from driftpilot.stats._result import TestResult
 from driftpilot.stats._validation import as_count_pair, check_eps
@@ -91,6 +90,8 @@ def jensenshannon(reference_counts: npt.ArrayLike, current_counts: npt.ArrayLike
     ref, cur = as_count_pair(reference_counts, current_counts, func="jensenshannon")
     r, c = _shares(ref), _shares(cur)
     mixture = (r + c) / 2.0
+    from scipy import special
+
     divergence = float(np.sum(special.rel_entr(r, mixture)) + np.sum(special.rel_entr(c, mixture)))
     statistic = math.sqrt(max(divergence / (2.0 * math.log(2.0)), 0.0))
     return _result("jensenshannon", min(statistic, 1.0), ref, cur, {})
@@ -130,6 +131,8 @@ def kl(
     ref, cur = as_count_pair(reference_counts, current_counts, func="kl")
     eps = check_eps(eps, func="kl")
     r, c = _eps_shares(ref, eps), _eps_shares(cur, eps)
+    from scipy import special
+
     divergence = float(np.sum(special.rel_entr(c / c.sum(), r / r.sum())))
     return _result("kl", max(divergence, 0.0), ref, cur, {"eps": eps})
 

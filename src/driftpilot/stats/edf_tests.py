@@ -20,7 +20,6 @@ import math
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import stats as scipy_stats
 
 from driftpilot.errors import InsufficientDataError
 from driftpilot.stats._result import TestResult
@@ -104,6 +103,8 @@ def anderson(
             f"distinct values between them. Got only {float(lowest)!r} instead."
         )
         raise InsufficientDataError(msg)
+    from scipy import stats as scipy_stats
+
     result, capped = call_recording(
         scipy_stats.anderson_ksamp,
         [ref, cur],
@@ -186,6 +187,8 @@ def cvm(
     n_resamples = check_int(n_resamples, name="n_resamples", func="cvm", minimum=1)
     counts = _counts_at_distinct(ref, cur)
     if counts is None:
+        from scipy import stats as scipy_stats
+
         result = scipy_stats.cramervonmises_2samp(ref, cur)
         statistic, p_value, draws = float(result.statistic), _probability(result.pvalue), 0
     else:

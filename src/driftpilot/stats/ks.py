@@ -2,21 +2,22 @@
 
 For samples of up to ``MAX_AUTO_N`` values scipy computes an exact p-value, whose cost
 dominates, so we delegate. Above that, scipy sorts both samples and binary-searches the
-pooled sample twice; we binary-search each sorted sample in the other once, which returns
-the same statistic bit for bit, and apply scipy's asymptotic p-value.
+pooled sample twice; we binary-search the sorted reference in the sorted current sample once
+(blockwise, in cache), which returns the same statistic bit for bit, and apply scipy's
+asymptotic p-value (computed fast where scipy is slow, :mod:`driftpilot.stats._kolmogorov`).
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from scipy import stats as scipy_stats
-from scipy.stats import _stats_py as scipy_stats_py
 
 from driftpilot.errors import InvalidParameterError
+from driftpilot.stats._ecdf import ks_statistic_sorted
+from driftpilot.stats._kolmogorov import kstwo_sf
 from driftpilot.stats._result import TestResult
 from driftpilot.stats._scipy_warnings import call_recording
 from driftpilot.stats._validation import as_sample, check_int, check_sorted
@@ -31,9 +32,11 @@ __all__ = ["MAX_AUTO_N", "ks", "ks_pvalue"]
 #: Largest sample size for which ``ks_2samp(method="auto")`` computes the exact p-value.
 MAX_AUTO_N = 10_000
 
-# scipy's exact two-sided routine, private; ks_pvalue(method="auto") falls back to the
-# asymptotic p-value if a future scipy drops it.
-_attempt_exact = getattr(scipy_stats_py, "_attempt_exact_2kssamp", None)
+# scipy's exact two-sided routine, private, looked up on first use (scipy.stats is slow to
+# import); ks_pvalue(method="auto") falls back to the asymptotic p-value if a future scipy
+# drops it.
+_UNSET: Any = object()
+_attempt_exact: Any = _UNSET
 
 
 def ks(
@@ -80,6 +83,8 @@ def ks(
         check_sorted(ref, name="reference", func="ks")
         check_sorted(cur, name="current", func="ks")
     if max(ref.size, cur.size) <= MAX_AUTO_N:
+        from scipy import stats as scipy_stats
+
         result, fell_back = call_recording(
             scipy_stats.ks_2samp,
             ref,
@@ -171,41 +176,31 @@ def ks_pvalue(
         )
         raise InvalidParameterError(msg)
     d = float(statistic)
-    if method == "auto" and max(n1, n2) <= MAX_AUTO_N and _attempt_exact is not None:
-        success, _, prob = _attempt_exact(n1, n2, math.gcd(n1, n2), d, "two-sided")
+    attempt_exact = _exact_routine() if method == "auto" else None
+    if method == "auto" and max(n1, n2) <= MAX_AUTO_N and attempt_exact is not None:
+        success, _, prob = attempt_exact(n1, n2, math.gcd(n1, n2), d, "two-sided")
         if success:
             return min(max(float(prob), 0.0), 1.0)
     return _asymptotic_pvalue(d, n1, n2)
 
 
-def _sorted_statistic(reference: FloatArray, current: FloatArray) -> float:
-    """Return ``sup |F_r - F_c|`` of two sorted samples with one binary search per value.
+def _exact_routine() -> Any:
+    global _attempt_exact
+    if _attempt_exact is _UNSET:
+        from scipy.stats import _stats_py as scipy_stats_py
 
-    ``F_r - F_c`` only jumps up at reference values, so its maximum is reached at one of
-    them, and ``F_c - F_r`` at a current value. At the i-th smallest reference value ``F_r``
-    is at least ``(i + 1) / n`` and equals it at the last of a run of ties, the value that
-    counts for the maximum; ``F_c`` there is the right-sided rank of the value in the
-    current sample. Symmetrically at current values. One left-sided search of the reference
-    in the current sample gives both: ``left[i] <= j`` exactly when ``reference[i] <=
-    current[j]``, so a cumulative count of ``left`` is ``n F_r`` at every current value; and
-    the right-sided ranks equal ``left`` unless a value occurs in both samples (checked, with
-    a second search only then). These are the divisions scipy makes, so the statistic agrees
-    with ``ks_2samp`` bit for bit.
-    """
-    n, m = reference.size, current.size
-    left = np.searchsorted(current, reference, side="left")
-    inside = left < m
-    shared = bool(np.any(current[left[inside]] == reference[inside]))
-    right = np.searchsorted(current, reference, side="right") if shared else left
-    above = np.arange(1, n + 1) / n - right / m
-    reference_at_or_below = np.cumsum(np.bincount(left, minlength=m + 1)[:m])
-    below = np.arange(1, m + 1) / m - reference_at_or_below / n
-    return float(max(above.max(), below.max(), 0.0))
+        _attempt_exact = getattr(scipy_stats_py, "_attempt_exact_2kssamp", None)
+    return _attempt_exact
+
+
+def _sorted_statistic(reference: FloatArray, current: FloatArray) -> float:
+    """Return ``sup |F_r - F_c|`` of two sorted samples, equal to scipy's bit for bit."""
+    return ks_statistic_sorted(reference, current)[0]
 
 
 def _asymptotic_pvalue(statistic: float, n1: int, n2: int) -> float:
     # Floats and np.round, as scipy does, so the effective size rounds the same way.
     m, n = float(max(n1, n2)), float(min(n1, n2))
     effective_n = max(1.0, float(np.round(m * n / (m + n))))
-    prob = float(scipy_stats.kstwo.sf(statistic, effective_n))
-    return min(max(prob, 0.0), 1.0)
+    # scipy.stats.kstwo.sf, with its slow exact sum for 140 < n <= 1e6 done in numpy.
+    return kstwo_sf(statistic, int(effective_n))

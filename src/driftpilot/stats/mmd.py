@@ -13,7 +13,6 @@ import numbers
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.spatial import distance as scipy_distance
 
 from driftpilot.errors import InsufficientDataError, InvalidParameterError
 from driftpilot.stats._result import TestResult
@@ -121,6 +120,8 @@ def mmd(
     pooled = np.concatenate((ref, cur))
     width = float(bandwidth) if bandwidth is not None else _median_heuristic(pooled, rng)
 
+    from scipy.spatial import distance as scipy_distance
+
     kernel = scipy_distance.cdist(pooled, pooled, "sqeuclidean")
     # Divide by the width twice rather than by its square, which underflows to 0 for
     # tiny widths (values around 1e-155) and would turn the kernel into NaN. Far points
@@ -181,6 +182,8 @@ def _as_rows(values: npt.ArrayLike, name: str) -> FloatArray:
 def _median_heuristic(pooled: FloatArray, rng: np.random.Generator) -> float:
     if pooled.shape[0] > _MEDIAN_SUBSAMPLE:
         pooled = pooled[rng.choice(pooled.shape[0], size=_MEDIAN_SUBSAMPLE, replace=False)]
+    from scipy.spatial import distance as scipy_distance
+
     distances = scipy_distance.pdist(pooled, "euclidean")
     median = float(np.median(distances))
     if median > 0.0:

@@ -29,8 +29,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy import special
-from scipy import stats as scipy_stats
 
 from driftpilot.errors import InvalidParameterError
 from driftpilot.stats._validation import as_count_pair, check_int
@@ -271,6 +269,8 @@ def sequential_pvalue(
 
 
 def _asymptotic(method: str, ref: IntArray, cur: IntArray, eps: float) -> float:
+    from scipy import stats as scipy_stats
+
     k = ref.size
     if method == "ztest":
         statistic = float(abs(_z(ref[np.newaxis, :], cur[np.newaxis, :])[0])) if k == 2 else 0.0
@@ -292,6 +292,8 @@ def _statistics(method: str, ref: IntArray, cur: IntArray, eps: float) -> FloatA
     nats, the Jensen-Shannon divergence (not distance) in nats, the squared Hellinger
     distance; the ranking of the draws is the same as the distances'.
     """
+    from scipy import special
+
     r = ref / ref.sum(axis=1, keepdims=True)
     c = cur / cur.sum(axis=1, keepdims=True)
     if method == "chi2":
