@@ -193,3 +193,24 @@ def test_segment_labels_arrive_with_their_events(store: Store, shift: Traffic) -
     revised = _by_segment(runner.run_window(spec, Window(shift.hour(30), shift.hour(31))))
     assert {r.status for r in revised.values()} == {"ok"}
     assert {r.details["state"] for r in revised.values()} == {"fresh"}
+
+
+def test_segments_past_max_segments_feed_nothing_and_the_notes_say_so(
+    store: Store, shift: Traffic
+) -> None:
+    _load(store, shift)
+    definition = {
+        "name": "loans-top2", "model": "loans", "window": {"size": "1h"},
+        "segments": ["region"], "max_segments": 2,
+        "reference": {"start": _to_iso(shift.hour(0)), "end": _to_iso(shift.hour(24))},
+        "checks": [{"type": "detector", "method": "adwin"}],
+    }  # fmt: skip
+    (spec,) = parse_monitors(definition)
+    store.monitors.put(spec.name, model=spec.model, definition=spec.to_dict(), origin="api")
+    outcome = Runner(store.source, store.runs, owner="test").run_window(
+        spec, Window(shift.hour(30), shift.hour(31))
+    )
+    assert set(_by_segment(outcome)) == {None, "region=north", "region=south"}
+    assert outcome.report is not None
+    assert any("segment 'region' has 4 values; the 2 with fewest events fed no detector" in n
+               for n in outcome.report.notes)  # fmt: skip
