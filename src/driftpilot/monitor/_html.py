@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from driftpilot.drift._html import EM_DASH, format_number, format_p_value
+from driftpilot.drift._format import EM_DASH, format_number, format_p_value
 
 if TYPE_CHECKING:
     import jinja2
