@@ -84,13 +84,15 @@ def categorical_stats(data: CategoryData) -> ColumnStats:
     categories = data.categories() if data.n_valid else []
     if not categories:
         return ColumnStats(n=data.n, n_missing=data.n_excluded, n_categories=0)
-    top = categories[0]
-    top_count = int(data.count_of([top])[0])
+    counts = data.count_of(categories)
+    # Ties go to the smallest label, so that row order never changes the report.
+    top_count, top = min(zip((-int(c) for c in counts), (str(c) for c in categories)))
+    top_count = -top_count
     return ColumnStats(
         n=data.n,
         n_missing=data.n_excluded,
         n_categories=len(categories),
-        top_category=str(top),
+        top_category=top,
         top_share=top_count / data.n_valid,
         approximate=not data.exact,
     )
