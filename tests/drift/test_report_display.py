@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
-from html_tree import Node, css_rules, parse
 
 import driftpilot as dp
 from driftpilot.drift._charts import nice_ticks, value_histogram_svg
 from driftpilot.drift._column_stats import missing_rate_finding
 from driftpilot.drift.report import BinnedDistribution, ColumnStats, DriftReport
+from html_tree import Node, css_rules, parse
 
 N = 3000
 
@@ -80,7 +80,8 @@ def test_stats_match_pandas(report: DriftReport, frames: tuple[pd.DataFrame, ...
 def test_missing_share_change_is_a_finding(report: DriftReport) -> None:
     age = report.columns["age"]
     assert not age.drifted  # the values present did not move ...
-    assert age.reference_stats is not None and age.current_stats is not None
+    assert age.reference_stats is not None
+    assert age.current_stats is not None
     assert age.reference_stats.missing_share == pytest.approx(0.01)
     assert age.current_stats.missing_share == pytest.approx(0.12)
     assert age.missing_share_change == pytest.approx(0.11)
@@ -121,7 +122,8 @@ def test_no_finding_when_the_rate_holds_or_the_sample_is_tiny() -> None:
     # 30 % -> 33 %: significant on 100,000 rows but neither 5 points nor a factor of 2.
     assert missing_rate_finding("x", side(10**5, 30_000), side(10**5, 33_000), alpha=0.05) is None
     fell = missing_rate_finding("x", side(5000, 1000), side(5000, 100), alpha=0.05)
-    assert fell is not None and "fell from 20% to 2%" in fell.message
+    assert fell is not None
+    assert "fell from 20% to 2%" in fell.message
 
 
 @pytest.mark.slow
@@ -130,14 +132,12 @@ def test_missing_finding_false_alarms_and_power() -> None:
     alarms = hits = 0
     trials = 300
     for _ in range(trials):
-        same = rng.binomial(2000, 0.08), rng.binomial(500, 0.08)
-        if missing_rate_finding("x", ColumnStats(n=2000, n_missing=int(same[0])),
-                                ColumnStats(n=500, n_missing=int(same[1])), alpha=0.05):  # fmt: skip
-            alarms += 1
-        moved = rng.binomial(2000, 0.01), rng.binomial(500, 0.12)
-        if missing_rate_finding("x", ColumnStats(n=2000, n_missing=int(moved[0])),
-                                ColumnStats(n=500, n_missing=int(moved[1])), alpha=0.05):  # fmt: skip
-            hits += 1
+        ref = ColumnStats(n=2000, n_missing=int(rng.binomial(2000, 0.08)))
+        cur = ColumnStats(n=500, n_missing=int(rng.binomial(500, 0.08)))
+        alarms += missing_rate_finding("x", ref, cur, alpha=0.05) is not None
+        ref = ColumnStats(n=2000, n_missing=int(rng.binomial(2000, 0.01)))
+        cur = ColumnStats(n=500, n_missing=int(rng.binomial(500, 0.12)))
+        hits += missing_rate_finding("x", ref, cur, alpha=0.05) is not None
     # No change: at most alpha (0.05) of the trials, within a 3-sigma binomial margin.
     assert alarms / trials <= 0.05 + 3 * np.sqrt(0.05 * 0.95 / trials)
     assert hits == trials
@@ -156,7 +156,8 @@ def test_numeric_chart_is_on_the_value_axis(page: Node, report: DriftReport) -> 
     low = min(stats.reference_stats.min, stats.current_stats.min)  # type: ignore[union-attr]
     high = max(stats.reference_stats.max, stats.current_stats.max)  # type: ignore[union-attr]
     ticks = [float(t.text().replace(",", "")) for t in svg.find_all("text", cls="tick")[5:]]
-    assert ticks == sorted(ticks) and len(ticks) >= 3
+    assert ticks == sorted(ticks)
+    assert len(ticks) >= 3
     assert all(low <= t <= high for t in ticks)  # real values, not bin numbers
     assert ticks[-1] > 100_000  # lognormal(10.4) reaches past 100,000
 
@@ -203,18 +204,25 @@ def test_datetime_ticks_are_dates() -> None:
     start = pd.Timestamp("2024-01-01", tz="UTC").timestamp()
     end = pd.Timestamp("2024-07-01", tz="UTC").timestamp()
     distribution = BinnedDistribution(
-        labels=("a", "b"), reference=(5, 5), current=(2, 8), edges=(-np.inf, (start + end) / 2, np.inf)
+        labels=("a", "b"),
+        reference=(5, 5),
+        current=(2, 8),
+        edges=(-np.inf, (start + end) / 2, np.inf),
     )
     chart = value_histogram_svg(distribution, low=start, high=end, kind="datetime")
     assert chart is not None
     ticks = [t.text() for t in parse(str(chart)).find_all("text", cls="tick")[5:]]
-    assert ticks and all(re.fullmatch(r"2024-0[1-7]-\d\d", t) for t in ticks)
+    assert ticks
+    assert all(re.fullmatch(r"2024-0[1-7]-\d\d", t) for t in ticks)
 
 
 @pytest.mark.parametrize(
     ("low", "high", "expected"),
-    [(0.0, 10.0, [0, 2, 4, 6, 8, 10]), (-0.3, 0.3, [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3]),
-     (1234.0, 1240.0, [1234, 1235, 1236, 1237, 1238, 1239, 1240])],  # fmt: skip
+    [
+        (0.0, 10.0, [0, 2, 4, 6, 8, 10]),
+        (-0.3, 0.3, [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3]),
+        (1234.0, 1240.0, [1234, 1235, 1236, 1237, 1238, 1239, 1240]),
+    ],
 )
 def test_nice_ticks(low: float, high: float, expected: list[float]) -> None:
     assert nice_ticks(low, high, target=6) == pytest.approx(expected)
@@ -227,7 +235,8 @@ def test_fragment_is_one_scoped_div(report: DriftReport) -> None:
     html = report._repr_html_()
     root = parse(html)
     (div,) = [c for c in root.children if not isinstance(c, str) or c.strip()]
-    assert isinstance(div, Node) and div.tag == "div"
+    assert isinstance(div, Node)
+    assert div.tag == "div"
     assert {"dp-report", "dp-compact"} <= div.classes
     style = div.find("style")
     rules = css_rules("".join(c for c in style.children if isinstance(c, str)))
@@ -235,7 +244,8 @@ def test_fragment_is_one_scoped_div(report: DriftReport) -> None:
     for selector, _ in rules:
         for part in selector.split(","):
             assert part.strip().startswith(".dp-report"), part
-    assert "<script" not in html and "http" not in html.replace("http-equiv", "")
+    assert "<script" not in html
+    assert "http" not in html.replace("http-equiv", "")
     # The column cards are folded; the plots are the page's.
     fold = div.find("details", cls="dp-fold")
     assert fold.find("summary").text() == "Column details (3)"
@@ -318,7 +328,8 @@ def test_reports_from_profiles_pickle_and_show_approximate_stats(
     base = dp.profile(reference)
     report = dp.compare(base, dp.profile(current, reference=base))
     age = report.columns["age"]
-    assert age.current_stats is not None and age.current_stats.approximate
+    assert age.current_stats is not None
+    assert age.current_stats.approximate
     assert age.current_stats.missing_share == pytest.approx(0.12)
     assert age.current_stats.min == current["age"].min()  # exact from the profile
     assert any(f.kind == "missing_rate_changed" for f in report.findings)

@@ -8,9 +8,9 @@ import pickle
 
 import pandas as pd
 import polars as pl
-from html_tree import css_rules, parse
 
 from driftpilot.monitor import CheckResult, MonitorReport
+from html_tree import css_rules, parse
 
 HOUR = 3_600_000_000
 
@@ -60,7 +60,8 @@ def test_fragment_lists_every_result_with_scoped_styles() -> None:
     assert rows[0][2] == "<age>"  # escaped in the markup, text again once parsed
     assert "&lt;age&gt;" in html
     assert rows[0][4:6] == ["0.31", "\u2264 0.2"]
-    assert rows[1][8] == "no_data" and rows[1][10] == "too few labels"
+    assert rows[1][8] == "no_data"
+    assert rows[1][10] == "too few labels"
     assert rows[2][7] == "critical"
     flagged = [tr.find("td").text() for tr in div.find_all("tr") if "dp-flagged" in tr.classes]
     assert flagged == ["feature_drift", "volume"]
@@ -83,8 +84,10 @@ def test_tables_have_one_row_per_result() -> None:
 
 
 def test_empty_report_keeps_its_schema() -> None:
-    empty = MonitorReport(monitor="m", model="x", window_start=0, window_end=1, reference={},
-                          revision=1, evaluated_at=1, n_events=0, n_labels=0, results=[])  # fmt: skip
+    empty = MonitorReport(
+        monitor="m", model="x", window_start=0, window_end=1, reference={},
+        revision=1, evaluated_at=1, n_events=0, n_labels=0, results=[],
+    )  # fmt: skip
     assert empty.to_arrow().num_rows == 0
     assert "p_value" in empty.to_pandas().columns
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import io
 import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
-from html_tree import css_rules, parse
 
 import driftpilot as dp
 from driftpilot.profile import Baseline, Profile
+from html_tree import css_rules, parse
 
 N = 20_000  # past the KLL sketch's k (200): the sketches have compacted
 
@@ -41,9 +42,7 @@ def base(frame: pd.DataFrame) -> Baseline:
 
 
 def test_profile_repr(profile: Profile) -> None:
-    assert repr(profile) == (
-        f"Profile(n_rows={N}, 4 columns: 2 categorical, 1 numeric, 1 text)"
-    )
+    assert repr(profile) == (f"Profile(n_rows={N}, 4 columns: 2 categorical, 1 numeric, 1 text)")
 
 
 def test_baseline_repr(base: Baseline) -> None:
@@ -52,7 +51,8 @@ def test_baseline_repr(base: Baseline) -> None:
         f"Baseline(model='loans', version='7', n_rows={N}, 3 features, target='target', "
         "created_at='"
     )
-    assert "\n" not in text and len(text) < 200
+    assert "\n" not in text
+    assert len(text) < 200
 
 
 def test_profile_html_is_scoped_and_has_the_numbers(profile: Profile, frame: pd.DataFrame) -> None:
@@ -81,7 +81,9 @@ def test_profile_html_is_scoped_and_has_the_numbers(profile: Profile, frame: pd.
 def test_baseline_html_shows_its_metadata(base: Baseline) -> None:
     root = parse(base._repr_html_())
     meta = " ".join(p.text() for p in root.find_all("p", cls="dp-meta"))
-    assert "Model: loans" in meta and "Version: 7" in meta and "Target: target" in meta
+    assert "Model: loans" in meta
+    assert "Version: 7" in meta
+    assert "Target: target" in meta
     assert "auc = 0.81" in meta
     names = [tr.find("td").text() for tr in root.find("tbody").find_all("tr")]
     assert names == ["income", "city", "note", "target"]

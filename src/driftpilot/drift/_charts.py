@@ -38,8 +38,6 @@ _REFERENCE_COLOUR = REFERENCE_COLOUR
 _CURRENT_COLOUR = CURRENT_COLOUR
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class _Bar:
     label: str
@@ -190,8 +188,6 @@ def histogram_svg(distribution: BinnedDistribution, *, categorical: bool) -> Mar
         parts.append(f'<text {_attrs(x=lx + 17, y=20)} class="legend">{name}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
-
-
 
 
 # --- numeric histograms on the value axis --------------------------------------------------
@@ -348,7 +344,7 @@ def value_histogram_svg(
     for tick in nice_ticks(low, high, target=6 if kind != "datetime" else 4):
         tx = x(tick)
         parts.append(
-            f'<line {_attrs(x1=f"{tx:.1f}", x2=f"{tx:.1f}", y1=f"{base:.1f}")} '
+            f"<line {_attrs(x1=f'{tx:.1f}', x2=f'{tx:.1f}', y1=f'{base:.1f}')} "
             f'y2="{base + 4:.1f}" class="axis"/>'
         )
         parts.append(

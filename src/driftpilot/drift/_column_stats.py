@@ -86,7 +86,7 @@ def categorical_stats(data: CategoryData) -> ColumnStats:
         return ColumnStats(n=data.n, n_missing=data.n_excluded, n_categories=0)
     counts = data.count_of(categories)
     # Ties go to the smallest label, so that row order never changes the report.
-    top_count, top = min(zip((-int(c) for c in counts), (str(c) for c in categories)))
+    top_count, top = min(zip((-int(c) for c in counts), (str(c) for c in categories), strict=False))
     top_count = -top_count
     return ColumnStats(
         n=data.n,

@@ -22,7 +22,6 @@ __all__ = [
 EM_DASH = "\u2014"
 
 
-
 def format_number(value: float | None) -> str:
     """Return ``value`` with 4 significant digits, ``—`` for ``None``.
 
@@ -62,11 +61,11 @@ def format_count(value: int) -> str:
     return f"{value:,}"
 
 
-
 def format_value(value: float | None, kind: str, *, span: float | None = None) -> str:
-    """Return a column value as its kind reads: a datetime (seconds since the epoch) in ISO
-    form (a date alone when ``span``, the range shown, is at least two days), anything else
-    with :func:`format_number`.
+    """Return a column value as its kind reads it.
+
+    A datetime (seconds since the epoch) in ISO form, a date alone when ``span`` (the range
+    shown) is at least two days; anything else with :func:`format_number`.
     """
     if value is None or kind != "datetime" or not math.isfinite(value):
         return format_number(value)

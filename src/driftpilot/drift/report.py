@@ -369,15 +369,15 @@ class DriftReport:
         from driftpilot._optional import require
 
         require("pandas", extra="pandas", purpose="DriftReport.to_pandas()")
-        return self.to_arrow().to_pandas()
+        frame: pandas.DataFrame = self.to_arrow().to_pandas()
+        return frame
 
     def to_polars(self) -> polars.DataFrame:
         """Return :meth:`to_arrow` as a polars DataFrame (needs the ``polars`` extra)."""
         from driftpilot._optional import require
 
         pl = require("polars", extra="polars", purpose="DriftReport.to_polars()")
-        frame = pl.from_arrow(self.to_arrow())
-        assert isinstance(frame, pl.DataFrame)
+        frame: polars.DataFrame = pl.from_arrow(self.to_arrow())
         return frame
 
     def __rich__(self) -> RenderableType:

@@ -255,15 +255,15 @@ class MonitorReport:
         from driftpilot._optional import require
 
         require("pandas", extra="pandas", purpose="MonitorReport.to_pandas()")
-        return self.to_arrow().to_pandas()
+        frame: pandas.DataFrame = self.to_arrow().to_pandas()
+        return frame
 
     def to_polars(self) -> polars.DataFrame:
         """Return :meth:`to_arrow` as a polars DataFrame (needs the ``polars`` extra)."""
         from driftpilot._optional import require
 
         pl = require("polars", extra="polars", purpose="MonitorReport.to_polars()")
-        frame = pl.from_arrow(self.to_arrow())
-        assert isinstance(frame, pl.DataFrame)
+        frame: polars.DataFrame = pl.from_arrow(self.to_arrow())
         return frame
 
     @classmethod

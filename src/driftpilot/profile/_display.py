@@ -113,7 +113,9 @@ def _spark(numeric: NumericSummary) -> str:
         return ""
     width, height = 120.0, 28.0
     bars: list[tuple[float, float, int]] = []
-    for lo, hi, count in zip(histogram.edges[:-1], histogram.edges[1:], histogram.counts):
+    for lo, hi, count in zip(
+        histogram.edges[:-1], histogram.edges[1:], histogram.counts, strict=False
+    ):
         a, b = max(float(lo), low), min(float(hi), high)
         if b >= a:
             bars.append((a, b, int(count)))
