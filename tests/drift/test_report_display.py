@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 import driftpilot as dp
-from driftpilot.drift._charts import nice_ticks, value_histogram_svg
+from driftpilot.drift._charts import date_ticks, nice_ticks, value_histogram_svg
 from driftpilot.drift._column_stats import missing_rate_finding
 from driftpilot.drift.report import BinnedDistribution, ColumnStats, DriftReport
 from html_tree import Node, css_rules, parse
@@ -182,10 +182,10 @@ def test_bar_widths_follow_the_edges_and_areas_are_shares() -> None:
     svg = parse(str(chart)).find("svg")
     bars = _bars(svg)
     widths = [w for _, w, _ in bars]
-    # Clipped to [0, 10]: widths 1, 1, 4, 4 on a 566 px plot.
-    assert widths == pytest.approx([56.6, 56.6, 226.4, 226.4], abs=0.1)
+    # Clipped to [0, 10]: widths 1, 1, 4, 4 on a 552 px plot starting at x = 72.
+    assert widths == pytest.approx([55.2, 55.2, 220.8, 220.8], abs=0.1)
     xs = [x for x, _, _ in bars]
-    assert xs == pytest.approx([58.0, 114.6, 171.2, 397.6], abs=0.1)
+    assert xs == pytest.approx([72.0, 127.2, 182.4, 403.2], abs=0.1)
     # Height is density, so area is share: 10 %, 30 %, 40 %, 20 %.
     areas = [w * h for _, w, h in bars]
     assert [a / sum(areas) for a in areas] == pytest.approx([0.1, 0.3, 0.4, 0.2], abs=0.005)
@@ -334,3 +334,12 @@ def test_reports_from_profiles_pickle_and_show_approximate_stats(
     assert age.current_stats.min == current["age"].min()  # exact from the profile
     assert any(f.kind == "missing_rate_changed" for f in report.findings)
     assert pickle.loads(pickle.dumps(report)) == report
+
+
+def test_date_ticks_fall_on_month_starts() -> None:
+    low = pd.Timestamp("2024-01-10", tz="UTC").timestamp()
+    high = pd.Timestamp("2025-03-27", tz="UTC").timestamp()
+    ticks = [pd.Timestamp(t, unit="s", tz="UTC") for t in date_ticks(low, high)]
+    assert [t.strftime("%Y-%m-%d") for t in ticks] == [
+        "2024-04-01", "2024-07-01", "2024-10-01", "2025-01-01"
+    ]  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import Markup, escape
@@ -25,6 +26,7 @@ __all__ = [
     "CURRENT_COLOUR",
     "MAX_CATEGORIES",
     "REFERENCE_COLOUR",
+    "date_ticks",
     "histogram_svg",
     "nice_ticks",
     "value_histogram_svg",
@@ -219,6 +221,36 @@ def _density_label(value: float, kind: str) -> str:
     return f"{value:.2g}"
 
 
+def date_ticks(low: float, high: float) -> list[float]:
+    """Return ticks for a datetime axis (seconds since the epoch), at most 6 of them.
+
+    Past 60 days: the first day of every 1, 2, 3, 6 or 12 months (or of every few years);
+    shorter spans: round numbers of days or seconds (:func:`nice_ticks`).
+    """
+    span = high - low
+    if not (math.isfinite(span) and span > 60 * 86_400):
+        if math.isfinite(span) and span > 5 * 86_400:
+            return [t * 86_400 for t in nice_ticks(low / 86_400, high / 86_400, target=5)]
+        return nice_ticks(low, high, target=5)
+    try:
+        first = datetime.fromtimestamp(low, tz=UTC)
+        datetime.fromtimestamp(high, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return nice_ticks(low, high, target=5)
+    months = span / (30.44 * 86_400)
+    step = next((k for k in (1, 2, 3, 6, 12) if months / k <= 6), 12 * math.ceil(months / 72))
+    index = first.year * 12 + first.month - 1
+    index = -(-index // step) * step  # the first multiple of step at or after low's month
+    ticks = []
+    while True:
+        moment = datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC).timestamp()
+        if moment > high:
+            return ticks
+        if moment >= low:
+            ticks.append(moment)
+        index += step
+
+
 @dataclass(frozen=True, slots=True)
 class _Bin:
     lo: float
@@ -279,7 +311,7 @@ def value_histogram_svg(
 
     heights = [(density(b.reference, n_ref, b), density(b.current, n_cur, b)) for b in bins]
     y_max = max((max(pair) for pair in heights), default=0.0) or 1.0
-    width, height, left, right, top, plot_h = 640.0, 250.0, 58.0, 16.0, 34.0, 160.0
+    width, height, left, right, top, plot_h = 640.0, 250.0, 72.0, 16.0, 34.0, 160.0
     plot_w = width - left - right
 
     def x(value: float) -> float:
@@ -341,7 +373,7 @@ def value_histogram_svg(
                 f'stroke="{colour}"><title>{side} median: '
                 f"{escape(format_value(median, kind, span=span))}</title></line>"
             )
-    for tick in nice_ticks(low, high, target=6 if kind != "datetime" else 4):
+    for tick in date_ticks(low, high) if kind == "datetime" else nice_ticks(low, high, target=6):
         tx = x(tick)
         parts.append(
             f"<line {_attrs(x1=f'{tx:.1f}', x2=f'{tx:.1f}', y1=f'{base:.1f}')} "

@@ -154,7 +154,7 @@ def stat_rows(column: ColumnDrift, flagged_missing: bool) -> list[StatRow]:
         low, high = getattr(ref, name), getattr(cur, name)
         kind = column.type
         if name == "std" and kind == "datetime":
-            rows.append(StatRow(label, _days(low), _days(high), _change(low, high, "numeric")))
+            rows.append(StatRow(label, _days(low), _days(high), _change(low, high, kind)))
             continue
         rows.append(
             StatRow(
