@@ -241,7 +241,7 @@ def date_ticks(low: float, high: float) -> list[float]:
     step = next((k for k in (1, 2, 3, 6, 12) if months / k <= 6), 12 * math.ceil(months / 72))
     index = first.year * 12 + first.month - 1
     index = -(-index // step) * step  # the first multiple of step at or after low's month
-    ticks = []
+    ticks: list[float] = []
     while True:
         moment = datetime(index // 12, index % 12 + 1, 1, tzinfo=UTC).timestamp()
         if moment > high:
