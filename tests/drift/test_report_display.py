@@ -14,8 +14,8 @@ import polars as pl
 import pytest
 
 import driftpilot as dp
-from driftpilot.drift._charts import date_ticks, nice_ticks, value_histogram_svg
 from driftpilot.drift._column_stats import missing_rate_finding
+from driftpilot.drift._value_chart import date_ticks, nice_ticks, value_histogram_svg
 from driftpilot.drift.report import BinnedDistribution, ColumnStats, DriftReport
 from html_tree import Node, css_rules, parse
 

@@ -23,7 +23,6 @@ from driftpilot.drift._charts import (
     MAX_CATEGORIES,
     REFERENCE_COLOUR,
     histogram_svg,
-    value_histogram_svg,
 )
 from driftpilot.drift._format import (
     EM_DASH,
@@ -33,6 +32,7 @@ from driftpilot.drift._format import (
     format_share,
     format_value,
 )
+from driftpilot.drift._value_chart import value_histogram_svg
 
 if TYPE_CHECKING:
     import jinja2
