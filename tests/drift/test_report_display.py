@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import driftpilot as dp
-from driftpilot.drift._column_stats import missing_rate_finding
+from driftpilot.drift._column_stats import _RANKS, _sorted_quantiles, missing_rate_finding
 from driftpilot.drift._value_chart import date_ticks, nice_ticks, value_histogram_svg
 from driftpilot.drift.report import BinnedDistribution, ColumnStats, DriftReport
 from html_tree import Node, css_rules, parse
@@ -343,3 +345,18 @@ def test_date_ticks_fall_on_month_starts() -> None:
     assert [t.strftime("%Y-%m-%d") for t in ticks] == [
         "2024-04-01", "2024-07-01", "2024-10-01", "2025-01-01"
     ]  # fmt: skip
+
+
+@given(
+    st.lists(st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=1, max_size=200)
+)
+def test_sorted_quantiles_match_numpy(values: list[float]) -> None:
+    sample = np.sort(np.asarray(values, dtype=np.float64))
+    ours = _sorted_quantiles(sample)
+    assert ours == sorted(ours)
+    assert all(sample[0] <= q <= sample[-1] for q in ours)
+    with np.errstate(over="ignore", invalid="ignore"):
+        expected = np.quantile(sample, _RANKS)
+    for q, e in zip(ours, expected, strict=True):
+        if np.isfinite(e):
+            assert q == pytest.approx(e, rel=1e-9, abs=1e-300)
