@@ -109,3 +109,13 @@ def test_baseline_pickles_and_joblib(base: Baseline) -> None:
     again = joblib.load(buffer)
     assert again == base
     assert dp.compare(again, base).dataset_drift is False
+
+
+def test_datetime_columns_read_as_dates() -> None:
+    frame = pd.DataFrame({"when": pd.date_range("2024-01-01", periods=100, freq="D", tz="UTC")})
+    cells = [
+        td.text() for td in parse(dp.profile(frame)._repr_html_()).find("tbody").find_all("td")
+    ]
+    assert cells[1] == "datetime"
+    assert cells[5] == "2024-01-01 00:00"
+    assert cells[7] == "2024-04-09 00:00"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from markupsafe import escape
@@ -32,6 +33,7 @@ _CSS = """
 .dp-profile { font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif;
   color: #1f2937; background: #fff; border: 1px solid #e5e7eb; border-radius: 8px;
   max-width: 100%; overflow-x: auto; text-align: left; }
+.dp-profile * { box-sizing: border-box; text-align: inherit; }
 .dp-profile .dp-head { background: #1e3a5f; color: #fff; padding: 8px 14px; }
 .dp-profile .dp-head b { font-weight: 650; }
 .dp-profile .dp-head span { opacity: .85; margin-left: 10px; }
@@ -59,6 +61,16 @@ def _number(value: float | None) -> str:
     if magnitude < 1e-4 or magnitude >= 1e15:
         return f"{value:.3e}"
     return f"{value:,.0f}" if magnitude >= 1000 else f"{value:.4g}"
+
+
+def _value(value: float | None, kind: str) -> str:
+    """Return a datetime (seconds since the epoch) as its UTC date and time, else a number."""
+    if value is None or kind != "datetime" or not math.isfinite(value):
+        return _number(value)
+    try:
+        return datetime.fromtimestamp(value, tz=UTC).strftime("%Y-%m-%d %H:%M")
+    except (OverflowError, OSError, ValueError):
+        return _number(value)
 
 
 def _share(value: float) -> str:
@@ -147,7 +159,8 @@ def _row(name: str, summary: ColumnSummary) -> str:
     if numeric is not None and not isinstance(summary, TextSummary):
         median = float(numeric.quantiles([0.5])[0]) if numeric.n_valid else None
         values = (numeric.min, median, numeric.max, numeric.mean)
-        cells = "".join(f'<td class="dp-num">{escape(_number(v))}</td>' for v in values)
+        kind = summary.kind.value
+        cells = "".join(f'<td class="dp-num">{escape(_value(v, kind))}</td>' for v in values)
         distinct = _DASH
     else:
         if isinstance(summary, TextSummary) and numeric is not None and numeric.n_valid:
