@@ -57,7 +57,9 @@ def test_notebook_shows_reports_profiles_and_baselines(
     client.execute()
     outputs = [cell.outputs for cell in notebook.cells]
     assert all(o.output_type != "error" for cell in outputs for o in cell), outputs
-    report, profile, baseline, table = (cell[0].data for cell in outputs[1:])
+    results = [[o for o in cell if o.output_type == "execute_result"] for cell in outputs[1:]]
+    assert all(len(r) == 1 for r in results), outputs
+    report, profile, baseline, table = (r[0].data for r in results)
 
     assert report["text/plain"] == (
         "DriftReport(dataset_drift=True, 1/2 columns drifted, 1 findings, "
