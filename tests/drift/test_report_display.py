@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import driftpilot as dp
 from driftpilot.drift._column_stats import _RANKS, _sorted_quantiles, missing_rate_finding
+from driftpilot.drift._html import NOTEBOOK_CARDS, ordered_columns
 from driftpilot.drift._value_chart import date_ticks, nice_ticks, value_histogram_svg
 from driftpilot.drift.report import BinnedDistribution, ColumnStats, DriftReport
 from html_tree import Node, css_rules, parse
@@ -360,3 +361,25 @@ def test_sorted_quantiles_match_numpy(values: list[float]) -> None:
     for q, e in zip(ours, expected, strict=True):
         if np.isfinite(e):
             assert q == pytest.approx(e, rel=1e-9, abs=1e-300)
+
+
+def test_a_wide_report_draws_only_the_first_cards_in_a_notebook() -> None:
+    rng = np.random.default_rng(5)
+    n_columns = NOTEBOOK_CARDS + 5
+    reference = {f"c{i:02d}": rng.normal(size=200) for i in range(n_columns)}
+    current = {f"c{i:02d}": rng.normal(i / 40, 1, size=200) for i in range(n_columns)}
+    report = dp.compare(reference, current)
+    fragment = parse(report._repr_html_())
+    rows = [r for r in fragment.iter() if "data-column" in r.attrs]
+    assert len(rows) == n_columns  # the table lists every column
+    cards = fragment.find_all("article", cls="dp-card")
+    assert len(cards) == NOTEBOOK_CARDS
+    shown = {c.find("h3").text() for c in cards}
+    ordered = [c.name for c in ordered_columns(report)]
+    assert shown == set(ordered[:NOTEBOOK_CARDS])
+    links = {a.attrs["href"] for a in fragment.find_all("a")}
+    assert links == {f"#{c.attrs['id']}" for c in cards}  # no link to a card not drawn
+    summary = fragment.find("details", cls="dp-fold").find("summary").text()
+    assert summary == f"Column details ({NOTEBOOK_CARDS} of {n_columns})"
+    page = parse(report.to_html())
+    assert len(page.find_all("article", cls="dp-card")) == n_columns

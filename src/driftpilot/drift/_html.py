@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EM_DASH",
     "MAX_CATEGORIES",
+    "NOTEBOOK_CARDS",
     "format_count",
     "format_number",
     "format_p_value",
@@ -54,6 +55,8 @@ __all__ = [
 ]
 
 _SEVERITY_RANK = {"critical": 0, "warning": 1, "none": 2}
+#: A notebook cell shows the cards of this many columns (drifted first); the page shows all.
+NOTEBOOK_CARDS = 40
 
 
 def ordered_columns(report: DriftReport) -> list[ColumnDrift]:
@@ -257,7 +260,7 @@ def _context(report: DriftReport, *, title: str, compact: bool) -> dict[str, Any
     for finding in report.findings:
         by_column.setdefault(finding.column, []).append(finding)
     cards = []
-    for column in columns:
+    for column in columns[:NOTEBOOK_CARDS] if compact else columns:
         findings = by_column.get(column.name, [])
         missing = any(f.kind == "missing_rate_changed" for f in findings)
         cards.append(
@@ -284,6 +287,8 @@ def _context(report: DriftReport, *, title: str, compact: bool) -> dict[str, Any
         "columns": columns,
         "anchors": anchors,
         "cards": cards,
+        "n_hidden_cards": len(columns) - len(cards),
+        "linked": {card.column.name for card in cards},
         "findings_of": {name: [f.kind for f in fs] for name, fs in by_column.items()},
         "reference_colour": REFERENCE_COLOUR,
         "current_colour": CURRENT_COLOUR,
@@ -305,7 +310,9 @@ def render_html(report: DriftReport, *, title: str) -> str:
 def render_fragment(report: DriftReport, *, title: str, compact: bool = True) -> str:
     """Return ``report`` as one ``<div class="dp-report">`` with its own scoped styles.
 
-    With ``compact`` (a notebook cell) the column cards are folded in a ``<details>``.
+    With ``compact`` (a notebook cell) the column cards are folded in a ``<details>`` and
+    only the first :data:`NOTEBOOK_CARDS` (drifted first) are drawn, so that a report of
+    hundreds of columns does not weigh down the notebook; the summary table lists them all.
     """
     context = _context(report, title=title, compact=compact)
     return _environment().get_template("_report_body.html.j2").render(context)
