@@ -101,18 +101,16 @@ def css_rules(css: str) -> list[tuple[str, str]]:
     """Return ``(selector, body)`` for every rule, with @media/@container blocks unwrapped."""
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
     rules: list[tuple[str, str]] = []
-    depth, start, prelude = 0, 0, ""
-    stack: list[str] = []
+    preludes: list[str] = []  # the selector or at-rule of each open block
+    start = 0
     for i, ch in enumerate(css):
         if ch == "{":
-            prelude = css[start:i].strip()
-            stack.append(prelude)
+            preludes.append(css[start:i].strip())
             start = i + 1
         elif ch == "}":
-            body = css[start:i].strip()
-            selector = stack.pop()
+            selector = preludes.pop()
             if not selector.startswith("@"):
-                rules.append((selector, body))
+                rules.append((selector, css[start:i].strip()))
             start = i + 1
-    del depth, prelude
+    assert not preludes, f"unclosed CSS blocks: {preludes}"
     return rules
