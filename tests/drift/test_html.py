@@ -208,7 +208,7 @@ def test_many_categories_fold_into_top_20_and_other(html: str) -> None:
 
 def test_cards_drifted_first_then_by_severity(html: str) -> None:
     ids = re.findall(
-        r'<article class="panel card" id="(col-\d+)">\s*<header>\s*<h3>(.*?)</h3>', html
+        r'<article class="dp-panel dp-card" id="(col-\d+)">\s*<header>\s*<h3>(.*?)</h3>', html
     )
     assert [name for _, name in ids] == [
         "age",

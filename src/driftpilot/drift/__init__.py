@@ -5,6 +5,7 @@ from driftpilot.drift.compare import compare
 from driftpilot.drift.report import (
     BinnedDistribution,
     ColumnDrift,
+    ColumnStats,
     DriftReport,
     MultivariateDrift,
     SchemaFinding,
@@ -14,6 +15,7 @@ __all__ = [
     "TEST_SPECS",
     "BinnedDistribution",
     "ColumnDrift",
+    "ColumnStats",
     "DriftReport",
     "MultivariateDrift",
     "SchemaFinding",

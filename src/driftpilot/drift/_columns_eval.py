@@ -33,10 +33,11 @@ import numpy as np
 
 from driftpilot._columns import ColumnType
 from driftpilot._typing import FloatArray, IntArray
+from driftpilot.drift._column_stats import categorical_stats, numeric_stats
 from driftpilot.drift._selection import Rule, TestSpec
 from driftpilot.drift._sketch_tests import sketched_samples
 from driftpilot.drift._sources import CategoryData, NumericData
-from driftpilot.drift.report import BinnedDistribution
+from driftpilot.drift.report import BinnedDistribution, ColumnStats
 from driftpilot.errors import IncompatibleProfilesError, InsufficientDataError
 from driftpilot.stats import (
     MAX_AUTO_N,
@@ -105,6 +106,8 @@ class Evaluation:
     approximate: bool
     error_bound: float | None
     distribution: BinnedDistribution
+    reference_stats: ColumnStats | None = None
+    current_stats: ColumnStats | None = None
 
 
 def evaluate_numeric(
@@ -163,6 +166,8 @@ def evaluate_numeric(
             current=tuple(int(c) for c in cur_counts),
             edges=tuple(float(e) for e in edges),
         ),
+        reference_stats=numeric_stats(reference),
+        current_stats=numeric_stats(current),
     )
 
 
@@ -220,6 +225,8 @@ def evaluate_categorical(
             reference=tuple(int(c) for c in ref_counts),
             current=tuple(int(c) for c in cur_counts),
         ),
+        reference_stats=categorical_stats(reference),
+        current_stats=categorical_stats(current),
     )
 
 

@@ -14,12 +14,8 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-from driftpilot.drift._html import (
-    format_number,
-    format_p_value,
-    ordered_columns,
-    verdict_detail,
-)
+from driftpilot.drift._format import format_number, format_p_value
+from driftpilot.drift._html import ordered_columns, verdict_detail
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, JustifyMethod, RenderableType, RenderResult

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from driftpilot.drift._column_stats import missing_rate_finding
 from driftpilot.drift._columns_eval import Evaluation
 from driftpilot.drift._options import Options
 from driftpilot.drift._selection import EFFECT_THRESHOLDS
@@ -85,7 +86,15 @@ def judge(
             effect_measure=e.test.effect,
             effect_size=_finite(e.effect_size),
             effect_threshold=float(effect_threshold),
+            reference_stats=e.reference_stats,
+            current_stats=e.current_stats,
         )
+        if e.reference_stats is not None and e.current_stats is not None:
+            finding = missing_rate_finding(
+                e.name, e.reference_stats, e.current_stats, alpha=options.alpha
+            )
+            if finding is not None:
+                findings.append(finding)
     n_drifted = sum(c.drifted for c in columns.values())
     share = n_drifted / len(columns) if columns else 0.0
     any_critical = any(c.drifted and c.severity == "critical" for c in columns.values())

@@ -14,11 +14,15 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
     from rich.console import RenderableType
 
 __all__ = [
     "BinnedDistribution",
     "ColumnDrift",
+    "ColumnStats",
     "DriftReport",
     "FindingKind",
     "MultivariateDrift",
@@ -35,6 +39,7 @@ FindingKind = Literal[
     "unsupported_type",
     "too_few_values",
     "not_tested",
+    "missing_rate_changed",
 ]
 
 
@@ -64,6 +69,51 @@ class BinnedDistribution:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ColumnStats:
+    """Summary statistics of one side (reference or current) of one column.
+
+    ``n_missing`` counts the rows kept out of the test (null, NaN or infinite).
+    Numeric kinds (``numeric``, ``datetime`` in seconds since the epoch, ``text`` lengths)
+    fill ``min`` to ``q95`` from the valid values; categorical kinds fill
+    ``n_categories`` and the most frequent category with its share of the valid rows.
+    ``approximate`` is true when the quantiles were read off a profile's sketch (within
+    its rank error); min, max and mean are exact from a profile too.
+    """
+
+    n: int
+    n_missing: int
+    min: float | None = None
+    max: float | None = None
+    mean: float | None = None
+    std: float | None = None
+    q05: float | None = None
+    q25: float | None = None
+    q50: float | None = None
+    q75: float | None = None
+    q95: float | None = None
+    n_categories: int | None = None
+    top_category: str | None = None
+    top_share: float | None = None
+    approximate: bool = False
+
+    @property
+    def missing_share(self) -> float:
+        """The share of rows that are missing (0 for no rows)."""
+        return self.n_missing / self.n if self.n else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-ready dict (``missing_share`` included)."""
+        return {
+            "n": self.n, "n_missing": self.n_missing, "missing_share": self.missing_share,
+            "min": self.min, "max": self.max, "mean": self.mean, "std": self.std,
+            "q05": self.q05, "q25": self.q25, "q50": self.q50, "q75": self.q75,
+            "q95": self.q95, "n_categories": self.n_categories,
+            "top_category": self.top_category, "top_share": self.top_share,
+            "approximate": self.approximate,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ColumnDrift:
     """The drift verdict for one column.
 
@@ -86,7 +136,8 @@ class ColumnDrift:
     ``critical`` without having drifted.
     ``n_excluded_*`` count the rows kept out of the test (null, NaN, infinite).
     ``approximate`` is true when a statistic came from a sketch; ``error_bound`` then bounds
-    its absolute error.
+    its absolute error. ``reference_stats`` and ``current_stats`` summarise each side
+    (missing share, min, max, mean, quantiles) beside the verdict.
     """
 
     name: str
@@ -110,6 +161,23 @@ class ColumnDrift:
     effect_measure: str | None = None
     effect_size: float | None = None
     effect_threshold: float | None = None
+    reference_stats: ColumnStats | None = None
+    current_stats: ColumnStats | None = None
+
+    @property
+    def missing_share_change(self) -> float | None:
+        """Current minus reference missing share (``None`` without both sides' stats)."""
+        if self.reference_stats is None or self.current_stats is None:
+            return None
+        return self.current_stats.missing_share - self.reference_stats.missing_share
+
+    def __repr__(self) -> str:
+        verdict = "drifted" if self.drifted else "stable"
+        p = "" if self.p_value_adjusted is None else f", p_adjusted={self.p_value_adjusted:.3g}"
+        return (
+            f"ColumnDrift({self.name!r}, {self.type}, {self.test}={self.statistic:.4g}{p}, "
+            f"{verdict}, severity={self.severity})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-ready dict with the contract's keys first."""
@@ -134,6 +202,10 @@ class ColumnDrift:
             "effect_measure": self.effect_measure,
             "effect_size": self.effect_size,
             "effect_threshold": self.effect_threshold,
+            "reference_stats": None
+            if self.reference_stats is None
+            else self.reference_stats.to_dict(),
+            "current_stats": None if self.current_stats is None else self.current_stats.to_dict(),
         }
 
 
@@ -246,8 +318,75 @@ class DriftReport:
 
         return render_html(self, title=title)
 
+    def _repr_html_(self) -> str:
+        """Return the report as a notebook cell shows it: verdict, table, folded plots.
+
+        One ``<div>`` whose style rules are all scoped under its own class, so it neither
+        restyles the notebook nor is restyled by it.
+        """
+        from driftpilot.drift._html import render_fragment
+
+        return render_fragment(self, title="Drift report", compact=True)
+
+    def __repr__(self) -> str:
+        n_drifted, n_columns = len(self.drifted_columns), len(self.columns)
+        findings = f", {len(self.findings)} findings" if self.findings else ""
+        return (
+            f"DriftReport(dataset_drift={self.dataset_drift}, {n_drifted}/{n_columns} "
+            f"columns drifted{findings}, n_reference={self.n_reference}, "
+            f"n_current={self.n_current})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The read-only mappings do not pickle; rebuild from plain dicts instead.
+        fields = {
+            "dataset_drift": self.dataset_drift,
+            "share_drifted": self.share_drifted,
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "columns": dict(self.columns),
+            "findings": self.findings,
+            "options": dict(self.options),
+            "multivariate": self.multivariate,
+        }
+        return (_rebuild_report, (fields,))
+
+    def to_arrow(self) -> pyarrow.Table:
+        """Return one row per tested column as a ``pyarrow.Table``.
+
+        Columns: the verdict's fields (``column``, ``type``, ``test``, ``statistic``,
+        ``p_value``, ``p_value_adjusted``, ``threshold``, ``drifted``, ``severity``, ``psi``,
+        the effect size and the counts), then ``missing_share``, ``min``, ``max``, ``mean``
+        and ``q50`` for each side (``missing_share_reference``, ``missing_share_current``,
+        ...), then ``findings``, the kinds of the findings about the column.
+        """
+        from driftpilot.drift._export import report_table
+
+        return report_table(self)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """Return :meth:`to_arrow` as a pandas DataFrame (needs the ``pandas`` extra)."""
+        from driftpilot._optional import require
+
+        require("pandas", extra="pandas", purpose="DriftReport.to_pandas()")
+        frame: pandas.DataFrame = self.to_arrow().to_pandas()
+        return frame
+
+    def to_polars(self) -> polars.DataFrame:
+        """Return :meth:`to_arrow` as a polars DataFrame (needs the ``polars`` extra)."""
+        from driftpilot._optional import require
+
+        pl = require("polars", extra="polars", purpose="DriftReport.to_polars()")
+        frame: polars.DataFrame = pl.from_arrow(self.to_arrow())
+        return frame
+
     def __rich__(self) -> RenderableType:
         """Render as a rich summary table (``rich.print(report)``)."""
         from driftpilot.drift._table import render_table
 
         return render_table(self)
+
+
+def _rebuild_report(fields: dict[str, Any]) -> DriftReport:
+    """Unpickle a :class:`DriftReport` (see ``DriftReport.__reduce__``)."""
+    return DriftReport(**fields)

@@ -15,17 +15,18 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from driftpilot.drift._html import EM_DASH, format_number, format_p_value
+from driftpilot.drift._format import EM_DASH, format_number, format_p_value
 
 if TYPE_CHECKING:
     import jinja2
 
     from driftpilot.monitor.results import CheckResult, MonitorReport
 
-__all__ = ["render_run_html", "result_status"]
+__all__ = ["iso_time", "render_run_fragment", "render_run_html", "result_status"]
 
 
-def _iso(us: int | None) -> str:
+def iso_time(us: int | None) -> str:
+    """Return microseconds since the epoch as ISO 8601 UTC to the second (``...Z``)."""
     if us is None:
         return EM_DASH
     moment = datetime.fromtimestamp(us / 1e6, tz=UTC)
@@ -72,7 +73,7 @@ def _reference(report: MonitorReport) -> str:
         return f"baseline {reference.get('version') or EM_DASH}"
     start, end = reference.get("start"), reference.get("end")
     if isinstance(start, int) and isinstance(end, int):
-        return f"{kind}: {_iso(start)} to {_iso(end)}"
+        return f"{kind}: {iso_time(start)} to {iso_time(end)}"
     return str(kind or EM_DASH)
 
 
@@ -81,14 +82,32 @@ def render_run_html(report: MonitorReport, *, run_id: int, version: str | None =
     rows = [_Row(r, result_status(r), _threshold(r)) for r in report.results]
     drift = [row for row in rows if row.result.kind == "drift"]
     context: dict[str, Any] = {
-        "title": f"{report.monitor} on {report.model}: {_iso(report.window_start)} to "
-                 f"{_iso(report.window_end)}",
+        "title": f"{report.monitor} on {report.model}: {iso_time(report.window_start)} to "
+                 f"{iso_time(report.window_end)}",
         "report": report, "run_id": run_id, "version": version, "rows": rows, "drift": drift,
-        "window_start": _iso(report.window_start), "window_end": _iso(report.window_end),
-        "evaluated_at": _iso(report.evaluated_at), "reference": _reference(report),
+        "window_start": iso_time(report.window_start), "window_end": iso_time(report.window_end),
+        "evaluated_at": iso_time(report.evaluated_at), "reference": _reference(report),
         "n_flagged": len(report.flagged), "dash": EM_DASH,
     }  # fmt: skip
     return _environment().get_template("run_report.html.j2").render(context)
+
+
+def render_run_fragment(report: MonitorReport) -> str:
+    """Return the report as one ``<div class="dp-run">`` with scoped styles, for a notebook.
+
+    The run's facts, then every check result (check, metric, feature, segment, value, band,
+    severity, status, note), then the notes; the same content as the page, without the
+    run id and the link text.
+    """
+    rows = [_Row(r, result_status(r), _threshold(r)) for r in report.results]
+    context: dict[str, Any] = {
+        "title": f"{report.monitor} on {report.model}",
+        "report": report, "rows": rows,
+        "window_start": iso_time(report.window_start), "window_end": iso_time(report.window_end),
+        "evaluated_at": iso_time(report.evaluated_at), "reference": _reference(report),
+        "n_flagged": len(report.flagged), "dash": EM_DASH,
+    }  # fmt: skip
+    return _environment().get_template("_run_fragment.html.j2").render(context)
 
 
 @cache

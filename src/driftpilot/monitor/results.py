@@ -11,9 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
 
 __all__ = [
     "SEVERITIES",
@@ -151,6 +156,15 @@ class CheckResult:
             "reason": self.reason, "details": _plain(self.details), "status": self.status,
         }  # fmt: skip
 
+    def __repr__(self) -> str:
+        where = "".join(f" {part}" for part in (self.feature, self.segment) if part)
+        value = "None" if self.value is None else f"{self.value:.4g}"
+        status = "" if self.status == "ok" else f", status={self.status}"
+        return (
+            f"CheckResult({self.check}/{self.metric}{where}={value}, "
+            f"severity={self.severity}{status})"
+        )
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CheckResult:
         """Rebuild a result saved with :meth:`to_dict`."""
@@ -205,6 +219,52 @@ class MonitorReport:
             "n_flagged": len(self.flagged),
             "results": [r.to_dict() for r in self.results], "notes": list(self.notes),
         }  # fmt: skip
+
+    def __repr__(self) -> str:
+        from driftpilot.monitor._html import iso_time
+
+        errors = sum(r.status == "error" for r in self.results)
+        error = f", {errors} errors" if errors else ""
+        return (
+            f"MonitorReport({self.monitor!r} on {self.model!r}, "
+            f"{iso_time(self.window_start)} to {iso_time(self.window_end)}, "
+            f"revision={self.revision}, severity={self.severity}, "
+            f"{len(self.flagged)}/{len(self.results)} results flagged{error}, "
+            f"n_events={self.n_events})"
+        )
+
+    def _repr_html_(self) -> str:
+        """Return the run as a notebook cell shows it (one ``<div>`` with scoped styles)."""
+        from driftpilot.monitor._html import render_run_fragment
+
+        return render_run_fragment(self)
+
+    def to_arrow(self) -> pyarrow.Table:
+        """Return one row per check result as a ``pyarrow.Table``.
+
+        Columns: ``monitor``, ``model``, ``window_start``, ``window_end`` (UTC timestamps),
+        ``revision``, then the result's fields (``check`` ... ``reason``) and ``details``
+        as JSON text.
+        """
+        from driftpilot.monitor._export import results_table
+
+        return results_table(self)
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """Return :meth:`to_arrow` as a pandas DataFrame (needs the ``pandas`` extra)."""
+        from driftpilot._optional import require
+
+        require("pandas", extra="pandas", purpose="MonitorReport.to_pandas()")
+        frame: pandas.DataFrame = self.to_arrow().to_pandas()
+        return frame
+
+    def to_polars(self) -> polars.DataFrame:
+        """Return :meth:`to_arrow` as a polars DataFrame (needs the ``polars`` extra)."""
+        from driftpilot._optional import require
+
+        pl = require("polars", extra="polars", purpose="MonitorReport.to_polars()")
+        frame: polars.DataFrame = pl.from_arrow(self.to_arrow())
+        return frame
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MonitorReport:

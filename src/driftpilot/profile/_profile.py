@@ -193,6 +193,25 @@ class Profile:
         """Read a profile saved by :meth:`save`; errors name the file."""
         return _serial.load_file(cls.from_dict, path)
 
+    def __repr__(self) -> str:
+        from driftpilot.profile._display import profile_repr
+
+        return profile_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Return a table of the columns for a notebook (scoped styles, no assets)."""
+        from driftpilot.profile._display import profile_html
+
+        return profile_html(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle through the versioned JSON form: the sketches travel as their bytes.
+        return (_unpickle_profile, (self.to_json(),))
+
+
+def _unpickle_profile(text: str) -> Profile:
+    return Profile.from_json(text)
+
 
 def profile_body(p: Profile) -> dict[str, Any]:
     """Return the fields of a profile without the document envelope (shared with baselines)."""

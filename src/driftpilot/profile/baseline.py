@@ -179,6 +179,25 @@ class Baseline:
         """Read a baseline saved by :meth:`save`; errors name the file."""
         return _serial.load_file(cls.from_dict, path)
 
+    def __repr__(self) -> str:
+        from driftpilot.profile._display import baseline_repr
+
+        return baseline_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Return the metadata and a table of the columns for a notebook (scoped styles)."""
+        from driftpilot.profile._display import baseline_html
+
+        return baseline_html(self)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickle through the versioned JSON form: the sketches travel as their bytes.
+        return (_unpickle_baseline, (self.to_json(),))
+
+
+def _unpickle_baseline(text: str) -> Baseline:
+    return Baseline.from_json(text)
+
 
 def baseline(
     data: Any,
