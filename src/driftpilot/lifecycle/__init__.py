@@ -8,5 +8,43 @@ row. The serving router (``driftpilot.serving``) loads what this package describ
 from __future__ import annotations
 
 from driftpilot.lifecycle._predictor import Predictor
+from driftpilot.lifecycle.deployments import (
+    AddShadow,
+    Canary,
+    Deployment,
+    DeploymentChange,
+    DeploymentTransitionError,
+    PromoteCanary,
+    RemoveShadow,
+    Rollback,
+    RoutingKey,
+    SetChampion,
+    SetRouting,
+    SetWeight,
+    StartCanary,
+    StopCanary,
+    Transition,
+    apply,
+    empty_deployment,
+)
 
-__all__ = ["Predictor"]
+__all__ = [
+    "AddShadow",
+    "Canary",
+    "Deployment",
+    "DeploymentChange",
+    "DeploymentTransitionError",
+    "Predictor",
+    "PromoteCanary",
+    "RemoveShadow",
+    "Rollback",
+    "RoutingKey",
+    "SetChampion",
+    "SetRouting",
+    "SetWeight",
+    "StartCanary",
+    "StopCanary",
+    "Transition",
+    "apply",
+    "empty_deployment",
+]
