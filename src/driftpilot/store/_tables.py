@@ -28,6 +28,9 @@ Decisions:
   feeding that window's events, and the fingerprint of what it was built for (the detector,
   the stream, the watched version, the reference). A window (or a revision of it) starts from
   the newest row ending at or before its start, so late labels never feed an event twice.
+* ``dp_deployments`` holds each model's deployment state (champion, canary and weight,
+  shadows, routing key) as JSON with its revision, the optimistic-concurrency token; every
+  change is appended to ``dp_deployment_changes`` (who, why, when, the state after).
 * Every schema change is an Alembic migration under ``migrations/versions``; a test checks
   that the migrations produce exactly these tables.
 """
@@ -43,6 +46,8 @@ __all__ = [
     "baselines",
     "check_results",
     "check_states",
+    "deployment_changes",
+    "deployments",
     "detector_states",
     "events",
     "labels",
@@ -419,4 +424,39 @@ notifications = sa.Table(
     sa.Column("next_attempt_at", sa.BigInteger, nullable=True),
     sa.Column("last_status", sa.Integer, nullable=True),
     sa.Index("ix_dp_notifications_status_id", "status", "id"),
+)
+
+# A model's deployment state (``driftpilot.lifecycle.Deployment`` as JSON) at its revision,
+# and every change that led to it (append-only: a row is never updated or deleted while its
+# model exists). Migration v0011.
+deployments = sa.Table(
+    "dp_deployments",
+    metadata,
+    sa.Column(
+        "model_id",
+        sa.Integer,
+        sa.ForeignKey("dp_models.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+deployment_changes = sa.Table(
+    "dp_deployment_changes",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(30), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("model_id", "revision"),
 )
