@@ -80,6 +80,7 @@ def test_every_operation_lists_its_errors_with_the_error_object(tmp_path: Path) 
         ("POST", "/v1/models/{model}/versions"),
         ("PUT", "/v1/monitors/{name}"),
         ("POST", "/v1/alerts/{alert_id}/ack"),
+        ("PATCH", "/v1/models/{model}/deployment"),
     }
     error = document["components"]["schemas"]["ErrorResponse"]
     assert error["required"] == ["error"]
