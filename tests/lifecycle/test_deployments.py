@@ -117,7 +117,9 @@ def test_a_canary_needs_an_owner_and_a_champion() -> None:
     state = step(empty_deployment("m"), SetChampion(version="v1"))
     with pytest.raises(InvalidParameterError, match="'canary owner'"):
         step(state, StartCanary(version="v2", weight=5, owner=" "))
-    with pytest.raises(InvalidParameterError, match=r"in \[0, 100\] \(percent of traffic\). Got 101 instead"):
+    with pytest.raises(
+        InvalidParameterError, match=r"in \[0, 100\] \(percent of traffic\). Got 101 instead"
+    ):
         step(state, StartCanary(version="v2", weight=101, owner="r"))
     state = step(state, StartCanary(version="v2", weight=5, owner="r"))
     with pytest.raises(DeploymentTransitionError, match="already running"):

@@ -37,7 +37,9 @@ def test_deployment_round_trip_with_etags_and_conflicts(
     canary = {"action": "start_canary", "version": "2", "weight": 10, "owner": "rollout-9",
               "reason": "new model", "actor": "policy:retrain"}  # fmt: skip
     assert client.patch(url, json=canary, headers=admin).json()["canary"] == {
-        "version": "2", "weight": 10.0, "owner": "rollout-9"
+        "version": "2",
+        "weight": 10.0,
+        "owner": "rollout-9",
     }
     refused = client.patch(url, json=canary, headers=admin)
     assert refused.status_code == 409
@@ -59,7 +61,8 @@ def test_deployment_round_trip_with_etags_and_conflicts(
     assert back.json()["canary"] is None
     history = client.get(url + "/history?limit=2", headers=admin).json()
     assert [(i["revision"], i["action"]) for i in history["items"]] == [
-        (3, "rollback"), (2, "start_canary")
+        (3, "rollback"),
+        (2, "start_canary"),
     ]
     assert history["items"][1]["actor"] == "policy:retrain"
     assert history["items"][0]["actor"].startswith("key:")

@@ -160,7 +160,9 @@ class Deployment:
                 f"Got {len(self.shadows)} instead."
             )
         if isinstance(self.revision, bool) or not isinstance(self.revision, int):
-            raise InvalidParameterError(f"The 'revision' must be an integer. Got {self.revision!r}.")
+            raise InvalidParameterError(
+                f"The 'revision' must be an integer. Got {self.revision!r}."
+            )
         if self.revision < 0:
             raise InvalidParameterError(f"The 'revision' must be >= 0. Got {self.revision}.")
 
@@ -170,7 +172,7 @@ class Deployment:
         return 0.0 if self.canary is None else self.canary.weight
 
     def versions(self) -> tuple[str, ...]:
-        """The versions that serve or see traffic: champion, canary, shadows."""
+        """Return the versions that serve or see traffic: champion, canary, shadows."""
         found = [self.champion, self.canary.version if self.canary else None, *self.shadows]
         return tuple(v for v in found if v is not None)
 
@@ -323,13 +325,16 @@ def _refuse(state: Deployment, message: str) -> DeploymentTransitionError:
     return DeploymentTransitionError(f"Deployment of {state.model!r}: {message}")
 
 
-def _next(state: Deployment, transition: Transition) -> Deployment:  # noqa: C901 - one match
+def _next(state: Deployment, transition: Transition) -> Deployment:
     canary = state.canary
     match transition:
         case SetChampion(version=version):
             if canary is not None:
-                raise _refuse(state, f"a canary ({canary.version!r}, owned by {canary.owner!r}) "
-                              "is running; promote or stop it before setting the champion.")
+                raise _refuse(
+                    state,
+                    f"a canary ({canary.version!r}, owned by {canary.owner!r}) "
+                    "is running; promote or stop it before setting the champion.",
+                )
             previous = state.champion if state.champion != version else state.previous_champion
             shadows = tuple(s for s in state.shadows if s != version)
             return replace(state, champion=version, previous_champion=previous, shadows=shadows)
@@ -337,8 +342,11 @@ def _next(state: Deployment, transition: Transition) -> Deployment:  # noqa: C90
             if state.champion is None:
                 raise _refuse(state, "there is no champion to run a canary beside; set one.")
             if canary is not None:
-                raise _refuse(state, f"a canary ({canary.version!r}, owned by {canary.owner!r}) "
-                              "is already running; stop or promote it first.")
+                raise _refuse(
+                    state,
+                    f"a canary ({canary.version!r}, owned by {canary.owner!r}) "
+                    "is already running; stop or promote it first.",
+                )
             if version == state.champion:
                 raise _refuse(state, f"{version!r} is the champion; a canary must differ.")
             shadows = tuple(s for s in state.shadows if s != version)  # shadow -> canary
@@ -372,8 +380,11 @@ def _next(state: Deployment, transition: Transition) -> Deployment:  # noqa: C90
             return _rollback(state, to)
         case SetRouting(routing_key=key, sticky=sticky):
             if canary is not None and (key != state.routing_key or sticky != state.sticky):
-                raise _refuse(state, "the routing key cannot change while a canary runs (users "
-                              "would move between versions); stop or promote it first.")
+                raise _refuse(
+                    state,
+                    "the routing key cannot change while a canary runs (users "
+                    "would move between versions); stop or promote it first.",
+                )
             return replace(state, routing_key=key, sticky=sticky)
     raise InvalidParameterError(f"Not a deployment transition: {transition!r}.")
 
@@ -396,7 +407,7 @@ def _rollback(state: Deployment, to: str | None) -> Deployment:
 
 def _params(transition: Transition) -> dict[str, Any]:
     params: dict[str, Any] = {}
-    for name in transition.__slots__:  # type: ignore[attr-defined]
+    for name in transition.__slots__:
         value = getattr(transition, name)
         if name == "action":
             continue

@@ -200,10 +200,14 @@ class DeploymentRepository:
             rows = connection.execute(query.order_by(c.c.revision.desc()).limit(limit)).all()
         return [
             DeploymentChange(
-                model=model, revision=r.revision, action=r.action, params=json.loads(r.params),
-                actor=r.actor, reason=r.reason, at=from_us(r.at),
+                model=model,
+                revision=r.revision,
+                action=r.action,
+                params=json.loads(r.params),
+                actor=r.actor,
+                reason=r.reason,
+                at=from_us(r.at),
                 state=_state(r, model),
-            )  # fmt: skip
+            )
             for r in rows
         ]
-

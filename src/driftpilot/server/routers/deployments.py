@@ -89,24 +89,32 @@ def deployment_out(state: Deployment) -> DeploymentOut:
     """Return a deployment as its response body."""
     canary = state.canary
     return DeploymentOut(
-        model=state.model, revision=state.revision, champion=state.champion,
-        canary=None if canary is None
+        model=state.model,
+        revision=state.revision,
+        champion=state.champion,
+        canary=None
+        if canary is None
         else CanaryOut(version=canary.version, weight=canary.weight, owner=canary.owner),
         shadows=list(state.shadows),
         routing_key=RoutingKeyBody(kind=state.routing_key.kind, name=state.routing_key.name),
-        sticky=state.sticky, previous_champion=state.previous_champion,
-    )  # fmt: skip
+        sticky=state.sticky,
+        previous_champion=state.previous_champion,
+    )
 
 
 def _change_out(change: DeploymentChange) -> DeploymentChangeOut:
     return DeploymentChangeOut(
-        revision=change.revision, action=change.action, params=dict(change.params),
-        actor=change.actor, reason=change.reason, at=change.at,
+        revision=change.revision,
+        action=change.action,
+        params=dict(change.params),
+        actor=change.actor,
+        reason=change.reason,
+        at=change.at,
         state=deployment_out(change.state),
-    )  # fmt: skip
+    )
 
 
-def transition_of(body: DeploymentAction) -> Transition:  # noqa: PLR0911 - one per action
+def transition_of(body: DeploymentAction) -> Transition:
     """Return the lifecycle transition a PATCH body asks for."""
     match body:
         case SetChampionBody(version=version):
@@ -131,9 +139,11 @@ def transition_of(body: DeploymentAction) -> Transition:  # noqa: PLR0911 - one 
 
 
 @router.get(
-    "/models/{model}/deployment", dependencies=[READ], response_model=DeploymentOut,
+    "/models/{model}/deployment",
+    dependencies=[READ],
+    response_model=DeploymentOut,
     responses={304: {"description": "Unchanged since the revision in If-None-Match."}},
-)  # fmt: skip
+)
 async def get_deployment(
     model: str,
     store: StoreDep,
@@ -152,11 +162,12 @@ async def get_deployment(
 
 
 @router.patch(
-    "/models/{model}/deployment", dependencies=[ADMIN],
+    "/models/{model}/deployment",
+    dependencies=[ADMIN],
     responses=error_responses(
         409, s409="The revision in If-Match is stale, or the state does not allow the action."
     ),
-)  # fmt: skip
+)
 async def change_deployment(
     model: str,
     body: Annotated[DeploymentAction, Body()],
@@ -171,9 +182,12 @@ async def change_deployment(
     actor = body.actor or ("anonymous" if key_id is None else f"key:{key_id}")
     state, _ = await run_in_threadpool(
         lambda: store.deployments.change(
-            model, transition_of(body), actor=actor, reason=body.reason,
+            model,
+            transition_of(body),
+            actor=actor,
+            reason=body.reason,
             expected_revision=expected,
-        )  # fmt: skip
+        )
     )
     response.headers["ETag"] = etag(state.revision)
     return deployment_out(state)
