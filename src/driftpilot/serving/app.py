@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -77,8 +77,14 @@ def _parse(data: Any, max_rows: int) -> tuple[list[dict[str, Any]], list[str | N
     return rows, ids, False
 
 
-def create_serving_app(router: Router, *, max_rows: int = MAX_ROWS) -> Starlette:
-    """Return the ASGI app serving ``router`` (started and closed with the app)."""
+def create_serving_app(
+    router: Router, *, max_rows: int = MAX_ROWS, on_close: Sequence[Callable[[], object]] = ()
+) -> Starlette:
+    """Return the ASGI app serving ``router`` (started and closed with the app).
+
+    ``on_close`` runs after the router closed (its shadow jobs done), at the app's shutdown:
+    e.g. ``client.close`` to flush the logged predictions before the process ends.
+    """
 
     async def predict(request: Request) -> Response:
         try:
@@ -122,6 +128,8 @@ def create_serving_app(router: Router, *, max_rows: int = MAX_ROWS) -> Starlette
             yield
         finally:
             await run_in_threadpool(router.close)
+            for close in on_close:
+                await run_in_threadpool(close)
 
     return Starlette(
         routes=[
