@@ -14,9 +14,9 @@ crash, by the next client on the same spool directory), and counted in ``client.
 True
 """
 
-from driftpilot.ingest._ids import event_id_for
+from driftpilot.ingest._ids import event_id_for, new_event_id
 from driftpilot.ingest.async_client import AsyncClient
 from driftpilot.ingest.client import Client
 from driftpilot.ingest.middleware import PredictionLogger
 
-__all__ = ["AsyncClient", "Client", "PredictionLogger", "event_id_for"]
+__all__ = ["AsyncClient", "Client", "PredictionLogger", "event_id_for", "new_event_id"]

@@ -28,13 +28,12 @@ import hashlib
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from driftpilot.errors import DriftpilotError, InvalidParameterError
-from driftpilot.ingest import event_id_for
+from driftpilot.ingest import event_id_for, new_event_id
 from driftpilot.lifecycle import Deployment, Predictor
 from driftpilot.serving._hashing import canonical_key, position
 from driftpilot.serving._shadow import ShadowJob, ShadowMirror
@@ -267,7 +266,7 @@ class Router:
             wanted = (routing.name or "").lower()
             given = {k.lower(): v for k, v in (headers or {}).items()}
             return [given.get(wanted)] * len(rows)
-        return [request_id or uuid.uuid4().hex] * len(rows)
+        return [request_id or new_event_id()] * len(rows)
 
     def predict(
         self,
@@ -349,7 +348,7 @@ class Router:
                     latency_ms=latency, segment={"cohort": cohort}, model_version=version,
                 )  # fmt: skip
             else:
-                event_id = given if given is not None else uuid.uuid4().hex
+                event_id = given if given is not None else new_event_id()
             results[i] = RoutedPrediction(
                 prediction=predictions[j], scores=row_scores, model_version=version,
                 cohort=cohort, event_id=event_id,
