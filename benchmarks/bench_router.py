@@ -164,7 +164,8 @@ def overhead(folder: Path, iterations: int, log: bool) -> None:
                 routed.append((ended - middle) * 1000)
         d50, d99 = np.percentile(direct, [50, 99])
         r50, r99 = np.percentile(routed, [50, 99])
-        print(f"| {n} | {weight:g} | {d50:.3f} | {d99:.3f} | {r50:.3f} | {r99:.3f} | {r50 - d50:.3f} "
+        print(f"| {n} | {weight:g} | {d50:.3f} | {d99:.3f} | {r50:.3f} | {r99:.3f} "
+              f"| {r50 - d50:.3f} "
               f"| {r99 - d99:.3f} |")  # fmt: skip
     print(f"load after {_load()}")
     router.close()

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -61,23 +61,23 @@ def test_a_failing_command_is_a_failed_result_with_its_stderr(
 
 
 class _Receiver(BaseHTTPRequestHandler):
-    bodies: list[dict[str, Any]] = []
+    bodies: ClassVar[list[dict[str, Any]]] = []
     status = 200
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         length = int(self.headers["content-length"])
         type(self).bodies.append(json.loads(self.rfile.read(length)))
         self.send_response(type(self).status)
         self.end_headers()
 
-    def do_GET(self) -> None:  # noqa: N802 - a router's /status
+    def do_GET(self) -> None:
         body = json.dumps({"revision": 7 if self.path == "/fresh" else 6}).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Keep the test output quiet."""
 
 

@@ -52,8 +52,10 @@ def test_serve_model_routes_follows_weights_and_logs_cohorts(
         assert httpx.post(f"{api}/v1/models/churn/versions", json={"version": version},
                           headers=headers).status_code == 201  # fmt: skip
     _deploy(api, headers, {"action": "set_champion", "version": "1", "reason": "go"}, 0)
-    stale = httpx.patch(f"{api}/v1/models/churn/deployment", headers={**headers, "If-Match": '"0"'},
-                        json={"action": "set_champion", "version": "2", "reason": "late"})  # fmt: skip
+    stale = httpx.patch(
+        f"{api}/v1/models/churn/deployment", headers={**headers, "If-Match": '"0"'},
+        json={"action": "set_champion", "version": "2", "reason": "late"},
+    )  # fmt: skip
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "conflict"
 

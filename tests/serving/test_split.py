@@ -54,7 +54,9 @@ def _canary_keys(store: Store, router: Router, weight: float) -> set[str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(weight=st.floats(min_value=0.5, max_value=99.5, allow_nan=False))
 def test_realised_split_is_within_binomial_error(
     sqlite_store: Store, router: Router, weight: float
@@ -66,7 +68,9 @@ def test_realised_split_is_within_binomial_error(
 
 
 @pytest.mark.slow
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.floats(min_value=0, max_value=100, allow_nan=False), min_size=2, max_size=4))
 def test_a_key_on_the_canary_stays_on_it_as_the_weight_grows(
     sqlite_store: Store, router: Router, weights: list[float]

@@ -71,9 +71,7 @@ def serve_model(
     ] = None,
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8080,
-    interval: Annotated[
-        float, typer.Option(help="Seconds between looks at the deployment.")
-    ] = 5.0,
+    interval: Annotated[float, typer.Option(help="Seconds between looks at the deployment.")] = 5.0,
     shadow_queue: Annotated[
         int, typer.Option(help="Shadow jobs that may wait; more are dropped and counted.")
     ] = 1000,
