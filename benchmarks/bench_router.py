@@ -205,7 +205,7 @@ def propagation(folder: Path, interval: float, changes: int, n_routers: int = 4)
             ))  # fmt: skip
         for router_port in ports:
             _wait(f"http://127.0.0.1:{router_port}/healthz")
-        print(f"\n## propagation: {n_routers} serve-model processes polling every {interval:g} s, "
+        print(f"\n## propagation: {n_routers} serve-model processes, --interval {interval:g} s, "
               f"load before {_load()}")  # fmt: skip
         print("| change | revision | slowest router s | all within the interval |")
         print("|---:|---:|---:|---|")
@@ -244,12 +244,14 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--changes", type=int, default=5)
     parser.add_argument("--skip-log", action="store_true", help="no run logging to a serve")
+    parser.add_argument("--only-propagation", action="store_true", help="part 2 only")
     args = parser.parse_args()
     print(f"CPU: {_cpu()}; {os.cpu_count()} cores; Python {sys.version.split()[0]}; "
           f"load average {_load()}")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
-        overhead(Path(folder) / "a", args.iterations, log=False)
-        if not args.skip_log:
+        if not args.only_propagation:
+            overhead(Path(folder) / "a", args.iterations, log=False)
+        if not args.skip_log and not args.only_propagation:
             overhead(Path(folder) / "b", args.iterations, log=True)
         propagation(Path(folder) / "c", args.interval, args.changes)
 
