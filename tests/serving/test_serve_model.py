@@ -120,3 +120,19 @@ def _wait(condition: object, timeout: float = 60) -> None:
             pass
         time.sleep(0.1)
     raise AssertionError("condition not met in time")
+
+
+def test_serve_model_mistakes_are_one_line_and_exit_2() -> None:
+    from server.server_process import run_cli
+
+    bad_spec = run_cli("serve-model", "churn", "--loader", "no_colon")
+    assert bad_spec.returncode == 2
+    assert "--loader must look like 'package.module:function'" in bad_spec.stderr
+    missing = run_cli("serve-model", "churn", "--loader", "no_such_module:load")
+    assert missing.returncode == 2
+    assert "cannot import 'no_such_module'" in missing.stderr
+    down = run_cli("serve-model", "churn", "--loader", "json:loads", "--url",
+                   f"http://127.0.0.1:{free_port()}")  # fmt: skip
+    assert down.returncode == 2
+    assert "Could not read the deployment" in down.stderr
+    assert "Traceback" not in down.stderr + missing.stderr + bad_spec.stderr
