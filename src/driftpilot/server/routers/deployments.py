@@ -198,7 +198,9 @@ async def deployment_history(
     model: str,
     store: StoreDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: Annotated[int | None, Query(ge=1, description="Only revisions below this.")] = None,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**62, description="Only revisions below this.")
+    ] = None,
 ) -> DeploymentHistory:
     """List the deployment's changes, newest first."""
     changes = await run_in_threadpool(
