@@ -87,6 +87,7 @@ def test_every_operation_lists_its_errors_with_the_error_object(tmp_path: Path) 
         ("POST", "/v1/models/{model}/aliases/{alias}/rollback"),
         ("PUT", "/v1/monitors/{name}"),
         ("POST", "/v1/alerts/{alert_id}/ack"),
+        ("PATCH", "/v1/models/{model}/deployment"),
     }
     error = document["components"]["schemas"]["ErrorResponse"]
     assert error["required"] == ["error"]

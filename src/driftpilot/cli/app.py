@@ -319,4 +319,5 @@ from driftpilot.cli import alerts as _alerts  # noqa: E402, F401
 from driftpilot.cli import models as _models  # noqa: E402, F401
 from driftpilot.cli import monitor as _monitor  # noqa: E402, F401
 from driftpilot.cli import service as _service  # noqa: E402, F401
+from driftpilot.cli import serving as _serving  # noqa: E402, F401
 from driftpilot.cli import store as _store_commands  # noqa: E402, F401

@@ -16,7 +16,7 @@ crash, by the next client on the same spool directory), and counted in ``client.
 True
 """
 
-from driftpilot.ingest._ids import event_id_for
+from driftpilot.ingest._ids import event_id_for, new_event_id
 from driftpilot.ingest.async_client import AsyncClient
 from driftpilot.ingest.client import Client
 from driftpilot.ingest.middleware import PredictionLogger
@@ -28,4 +28,5 @@ __all__ = [
     "PredictionLogger",
     "RegistryClient",
     "event_id_for",
+    "new_event_id",
 ]

@@ -37,6 +37,7 @@ from driftpilot.server.monitoring import load_files, pause, run_scheduler, store
 from driftpilot.server.routers import (
     alerts,
     baselines,
+    deployments,
     health,
     ingest,
     keys,
@@ -150,7 +151,17 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics_router)
     app.include_router(reports.router)
-    for module in (models, registry, baselines, ingest, queries, keys, monitors, alerts):
+    for module in (
+        models,
+        registry,
+        deployments,
+        baselines,
+        ingest,
+        queries,
+        keys,
+        monitors,
+        alerts,
+    ):
         app.include_router(module.router, prefix="/v1")
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, upload_limit=settings.max_upload_bytes

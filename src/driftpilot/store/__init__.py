@@ -21,6 +21,7 @@ from driftpilot.store import migrate
 from driftpilot.store._engine import Synchronous, create_engine, default_url
 from driftpilot.store._time import from_us, now_us, to_iso, to_us
 from driftpilot.store.alerts import AlertRepository, OutboxItem, Silence
+from driftpilot.store.deployments import DeploymentRepository
 from driftpilot.store.events import EventRepository
 from driftpilot.store.keys import KeyRepository, parse_scopes
 from driftpilot.store.labels import LabelRepository
@@ -75,6 +76,7 @@ __all__ = [
     "ApiKeyRecord",
     "BaselineRecord",
     "CheckState",
+    "DeploymentRepository",
     "ErrorInfo",
     "EventRecord",
     "EventRepository",
@@ -169,6 +171,7 @@ class Store:
         self.metrics = MetricsRepository(engine)
         self.rejected = QuarantineRepository(engine)
         self.registry = RegistryRepository(engine)
+        self.deployments = DeploymentRepository(engine, clock=clock)
         self.source = StoreSource(self)
 
     @classmethod

@@ -33,6 +33,9 @@ Decisions:
   ``revision``), with ``dp_model_aliases`` (where each alias points), ``dp_alias_moves``
   (every move, append-only), ``dp_version_reports`` and ``dp_version_changes`` (status
   changes, who and why). Signature, lineage, metrics, tags and options are JSON text.
+* ``dp_deployments`` holds each model's deployment state (champion, canary and weight,
+  shadows, routing key) as JSON with its revision, the optimistic-concurrency token; every
+  change is appended to ``dp_deployment_changes`` (who, why, when, the state after).
 * Every schema change is an Alembic migration under ``migrations/versions``; a test checks
   that the migrations produce exactly these tables.
 """
@@ -49,6 +52,8 @@ __all__ = [
     "baselines",
     "check_results",
     "check_states",
+    "deployment_changes",
+    "deployments",
     "detector_states",
     "events",
     "labels",
@@ -516,4 +521,39 @@ notifications = sa.Table(
     sa.Column("next_attempt_at", sa.BigInteger, nullable=True),
     sa.Column("last_status", sa.Integer, nullable=True),
     sa.Index("ix_dp_notifications_status_id", "status", "id"),
+)
+
+# A model's deployment state (``driftpilot.lifecycle.Deployment`` as JSON) at its revision,
+# and every change that led to it (append-only: a row is never updated or deleted while its
+# model exists). Migration v0011.
+deployments = sa.Table(
+    "dp_deployments",
+    metadata,
+    sa.Column(
+        "model_id",
+        sa.Integer,
+        sa.ForeignKey("dp_models.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.BigInteger, nullable=False),
+)
+
+deployment_changes = sa.Table(
+    "dp_deployment_changes",
+    metadata,
+    sa.Column("id", _BigId, primary_key=True),
+    sa.Column(
+        "model_id", sa.Integer, sa.ForeignKey("dp_models.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("revision", sa.BigInteger, nullable=False),
+    sa.Column("action", sa.String(30), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("model_id", "revision"),
 )

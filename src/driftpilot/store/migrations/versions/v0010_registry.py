@@ -1,6 +1,6 @@
 """The model registry: artifacts, lineage and status on versions; aliases and their moves.
 
-Revision ID: v0010_registry
+Revision ID: 0010
 Revises: 0008
 Create Date: 2026-12-04
 """
@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-revision = "v0010_registry"
+revision = "0010"
 down_revision = "0008"
 branch_labels = None
 depends_on = None

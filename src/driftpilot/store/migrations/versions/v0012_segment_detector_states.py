@@ -5,8 +5,8 @@ that served most of a window's stream is saved beside its state, so a new champi
 fresh detector. Rows saved before this revision have no version (``NULL``) and continue as
 they were until the next window saves one.
 
-Revision ID: v0012_segment_detector_states
-Revises: 0008
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "v0012_segment_detector_states"
-down_revision = "0008"  # v0008_check_states; the integrator re-chains the helpers' migrations
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
