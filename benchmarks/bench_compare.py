@@ -31,6 +31,10 @@ Load case (not with ``--no-load``): ``ks/chi2`` and the scipy loop at ``--load-c
 first quiet, then while one CPU-bound process per core competes; the ratio to scipy of
 each, and how much it moved.
 
+Kernels: the KS + Wasserstein pass alone at 1M + 1M sorted values (the pooled argsort of
+``stats._ecdf.ecdf_difference`` it replaced, the blockwise search, two ``numpy.sort``),
+interleaved in one process, best of 8.
+
 Imports: ``python -c pass``, ``python -c "import driftpilot"`` and ``python -m driftpilot
 --help``, best of 5 wall-clock, in the same run.
 
@@ -279,6 +283,37 @@ def _imports() -> None:
         print(f"{name:<20}{took:>8.3f} s  (+{extra:.3f} s over python -c pass)")
 
 
+def _kernels(rows: int = 1_000_000, rounds: int = 8) -> None:
+    """The merged pass alone: old pooled argsort, new blockwise search, two sorts."""
+    from driftpilot.stats._ecdf import ecdf_difference, ks_and_wasserstein
+
+    rng = np.random.default_rng(0)
+    raw_ref, raw_cur = rng.normal(size=rows), rng.normal(0.1, 1.0, size=rows)
+    ref, cur = np.sort(raw_ref), np.sort(raw_cur)
+
+    def pooled_argsort() -> None:
+        knots, difference = ecdf_difference(ref, cur)
+        float(np.max(np.abs(difference)))
+        float(np.dot(np.abs(difference[:-1]), np.diff(knots)))
+
+    cases = {
+        "pooled argsort (before)": pooled_argsort,
+        "blockwise search (now)": lambda: ks_and_wasserstein(ref, cur),
+        "blockwise, sizes differ": lambda: ks_and_wasserstein(ref, cur[: rows * 9 // 10]),
+        "two np.sort (floor)": lambda: (np.sort(raw_ref), np.sort(raw_cur)),
+    }
+    best = dict.fromkeys(cases, float("inf"))
+    for _ in range(rounds):
+        for name, run in cases.items():
+            started = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - started)
+    print(f"\n## KS + Wasserstein pass, {rows:,} + {rows:,} sorted values (best of {rounds})")
+    for name, took in best.items():
+        print(f"{name:<26}{took * 1e3:>9.1f} ms")
+    print(f"load {_load()}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", nargs="*", help="ROWSxCOLUMNS cells (default: the grid)")
@@ -287,11 +322,14 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true", help="skip the case under load")
     parser.add_argument("--load-cell", default="1000000x25")
     parser.add_argument("--no-imports", action="store_true")
+    parser.add_argument("--no-kernels", action="store_true", help="skip the kernel timings")
     args = parser.parse_args()
 
     print(_machine_line())
     if not args.no_imports:
         _imports()
+    if not args.no_kernels:
+        _kernels()
     cells = list(args.cells) if args.cells else [*SMALL_CELLS, *(BIG_CELLS if args.big else ())]
     ratios = _grid(cells, args.repeat)
     for cell, by_case in ratios.items():
