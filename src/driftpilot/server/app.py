@@ -29,6 +29,7 @@ from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
 from driftpilot.server._openapi import document_errors
 from driftpilot.server._url import RefuseNul
+from driftpilot.server.dashboard import install_dashboard
 from driftpilot.server.alerting import Alerting, run_dispatcher
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
@@ -144,6 +145,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_docs(app, public_url=settings.public_url)
+    install_dashboard(app)
     app.include_router(health.router)
     app.include_router(metrics_router)
     app.include_router(reports.router)

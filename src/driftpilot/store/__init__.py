@@ -33,6 +33,14 @@ from driftpilot.store.metrics import (
 from driftpilot.store.models import ModelRepository
 from driftpilot.store.monitors import MonitorRepository
 from driftpilot.store.partials import ProfileRepository, WindowProfile
+from driftpilot.store.overview import (
+    DriftCell,
+    FleetRow,
+    HeadlineMetric,
+    ModelPoint,
+    OverviewRepository,
+    VolumePoint,
+)
 from driftpilot.store.quarantine import QuarantineRepository
 from driftpilot.store.records import (
     REJECTION_CODES,
@@ -66,12 +74,15 @@ __all__ = [
     "ApiKeyRecord",
     "BaselineRecord",
     "CheckState",
+    "DriftCell",
     "ErrorInfo",
     "EventRecord",
     "EventRepository",
     "EventResult",
     "FeatureSchema",
     "FeatureSpec",
+    "FleetRow",
+    "HeadlineMetric",
     "IngestResult",
     "KeyRepository",
     "LabelIngestResult",
@@ -81,6 +92,7 @@ __all__ = [
     "LatestResult",
     "MetricsRepository",
     "MetricsSnapshot",
+    "ModelPoint",
     "ModelRecord",
     "ModelRepository",
     "MonitorOrigin",
@@ -89,6 +101,7 @@ __all__ = [
     "MonitorState",
     "NewApiKey",
     "OutboxItem",
+    "OverviewRepository",
     "Page",
     "ProfileRepository",
     "QuarantineRepository",
@@ -100,6 +113,7 @@ __all__ = [
     "StoreSource",
     "Task",
     "VersionRecord",
+    "VolumePoint",
     "WindowProfile",
     "create_engine",
     "default_url",
@@ -153,6 +167,7 @@ class Store:
         self.runs = RunRepository(engine, clock=clock)
         self.metrics = MetricsRepository(engine)
         self.rejected = QuarantineRepository(engine)
+        self.overview = OverviewRepository(engine)
         self.source = StoreSource(self)
 
     @classmethod

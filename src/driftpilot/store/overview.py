@@ -1,0 +1,318 @@
+"""Read-only summaries across models for the dashboard and the API: the fleet and the heatmap.
+
+``OverviewRepository.fleet()`` answers "how is every model doing" in a fixed number of
+queries whatever the number of models (one per aspect, grouped by model), so the fleet page
+costs the same few queries at 10 or 1,000 models. ``drift_cells`` returns the newest
+revision's per-feature drift verdicts of one model over a period, one row per (feature,
+window), the data of the model page's heatmap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from driftpilot.store import _tables as t
+from driftpilot.store._engine import read
+from driftpilot.store._sql import model_row
+
+__all__ = [
+    "DriftCell",
+    "FleetRow",
+    "HeadlineMetric",
+    "ModelPoint",
+    "OverviewRepository",
+    "VolumePoint",
+]
+
+_OPEN = ("pending", "firing", "acknowledged")
+_RANK = {"none": 0, "info": 0, "warning": 1, "critical": 2}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HeadlineMetric:
+    """The newest model-wide value of one performance metric (realized or estimated)."""
+
+    metric: str
+    check: str
+    kind: str
+    value: float | None
+    lower: float | None
+    upper: float | None
+    severity: str
+    window_end: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FleetRow:
+    """One model's health at a glance."""
+
+    name: str
+    task: str
+    created_at: int
+    open_alerts: dict[str, int] = field(default_factory=dict)
+    n_features: int = 0
+    n_drifted: int = 0
+    drift_window_end: int | None = None
+    realized: HeadlineMetric | None = None
+    estimated: HeadlineMetric | None = None
+    last_event: int | None = None
+    window_events: int | None = None
+    window_start: int | None = None
+    window_end: int | None = None
+
+    @property
+    def drift_share(self) -> float | None:
+        """Share of the features drifted in the newest drift window (``None``: no check)."""
+        return None if self.n_features == 0 else self.n_drifted / self.n_features
+
+    @property
+    def n_open(self) -> int:
+        """Open alerts of every tier."""
+        return sum(self.open_alerts.values())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DriftCell:
+    """The drift verdict of one feature in one window (the worst of its tests)."""
+
+    feature: str
+    window_start: int
+    window_end: int
+    metric: str
+    value: float | None
+    p_value: float | None
+    severity: str
+    run_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ModelPoint:
+    """One window's model-wide value of one metric of one check (newest revision)."""
+
+    check: str
+    kind: str
+    metric: str
+    window_start: int
+    window_end: int
+    value: float | None
+    lower: float | None
+    upper: float | None
+    severity: str
+    revision: int
+    n: int
+    n_labels: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VolumePoint:
+    """The events and labels one monitor's newest run of a window counted."""
+
+    monitor: str
+    window_start: int
+    window_end: int
+    n_events: int
+    n_labels: int
+    run_id: int
+    severity: str
+
+
+class OverviewRepository:
+    """Summaries over the monitor results, alerts and events of many models."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+
+    def fleet(self) -> list[FleetRow]:
+        """Return every model's summary, by name."""
+        m, a, c, e, r = t.models, t.alerts, t.check_results, t.events, t.monitor_runs
+        with read(self._engine) as connection:
+            models = connection.execute(
+                sa.select(m.c.id, m.c.name, m.c.task, m.c.created_at).order_by(m.c.name)
+            ).all()
+            alerts = connection.execute(
+                sa.select(a.c.model_id, a.c.tier, sa.func.count())
+                .where(a.c.state.in_(_OPEN))
+                .group_by(a.c.model_id, a.c.tier)
+            ).all()
+            drift_end = (
+                sa.select(c.c.model_id, sa.func.max(c.c.window_end).label("end"))
+                .where(c.c.kind == "drift", c.c.feature != "", c.c.segment == "", c.c.current)
+                .group_by(c.c.model_id)
+                .subquery()
+            )
+            drifted = sa.case((c.c.severity.in_(("warning", "critical")), c.c.feature))
+            drift = connection.execute(
+                sa.select(
+                    c.c.model_id, drift_end.c.end, sa.func.count(sa.distinct(c.c.feature)),
+                    sa.func.count(sa.distinct(drifted)),
+                )
+                .join(drift_end, sa.and_(drift_end.c.model_id == c.c.model_id,
+                                         drift_end.c.end == c.c.window_end))
+                .where(c.c.kind == "drift", c.c.feature != "", c.c.segment == "", c.c.current)
+                .group_by(c.c.model_id, drift_end.c.end)
+            ).all()  # fmt: skip
+            kinds = ("performance", "estimated_performance")
+            perf_end = (
+                sa.select(c.c.model_id, c.c.kind, sa.func.max(c.c.window_end).label("end"))
+                .where(c.c.kind.in_(kinds), c.c.feature == "", c.c.segment == "", c.c.current,
+                       c.c.value.is_not(None))
+                .group_by(c.c.model_id, c.c.kind)
+                .subquery()
+            )  # fmt: skip
+            perf = connection.execute(
+                sa.select(c.c.model_id, c.c.kind, c.c.metric, c.c.check, c.c.value, c.c.lower,
+                          c.c.upper, c.c.severity, c.c.window_end)
+                .join(perf_end, sa.and_(perf_end.c.model_id == c.c.model_id,
+                                        perf_end.c.kind == c.c.kind,
+                                        perf_end.c.end == c.c.window_end))
+                .where(c.c.feature == "", c.c.segment == "", c.c.current, c.c.value.is_not(None))
+                .order_by(c.c.model_id, c.c.kind, c.c.metric, c.c.check)
+            ).all()  # fmt: skip
+            last = dict(
+                connection.execute(
+                    sa.select(e.c.model_id, sa.func.max(e.c.ts)).group_by(e.c.model_id)
+                ).all()
+            )
+            run_end = (
+                sa.select(r.c.model_id, sa.func.max(r.c.window_end).label("end"))
+                .group_by(r.c.model_id)
+                .subquery()
+            )
+            runs = connection.execute(
+                sa.select(r.c.model_id, sa.func.max(r.c.n_events), sa.func.min(r.c.window_start),
+                          run_end.c.end)
+                .join(run_end, sa.and_(run_end.c.model_id == r.c.model_id,
+                                       run_end.c.end == r.c.window_end))
+                .group_by(r.c.model_id, run_end.c.end)
+            ).all()  # fmt: skip
+        by_tier: dict[int, dict[str, int]] = {}
+        for model_id, tier, count in alerts:
+            by_tier.setdefault(model_id, {})[tier] = int(count)
+        drift_of = {row[0]: (int(row[2]), int(row[3]), int(row[1])) for row in drift}
+        perf_of: dict[tuple[int, str], HeadlineMetric] = {}
+        for row in perf:
+            perf_of.setdefault((row.model_id, row.kind), HeadlineMetric(
+                metric=row.metric, check=row.check, kind=row.kind, value=row.value,
+                lower=row.lower, upper=row.upper, severity=row.severity,
+                window_end=row.window_end))  # fmt: skip
+        runs_of = {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in runs}
+        rows = []
+        for model in models:
+            n_features, n_drifted, drift_at = drift_of.get(model.id, (0, 0, None))
+            events, start, end = runs_of.get(model.id, (None, None, None))
+            rows.append(FleetRow(
+                name=model.name, task=model.task, created_at=model.created_at,
+                open_alerts=by_tier.get(model.id, {}), n_features=n_features,
+                n_drifted=n_drifted, drift_window_end=drift_at,
+                realized=perf_of.get((model.id, "performance")),
+                estimated=perf_of.get((model.id, "estimated_performance")),
+                last_event=last.get(model.id), window_events=events, window_start=start,
+                window_end=end,
+            ))  # fmt: skip
+        return rows
+
+    def drift_cells(
+        self, model: str, *, start: int | None = None, end: int | None = None
+    ) -> list[DriftCell]:
+        """Return one cell per (feature, window) with ``start <= window_start < end``.
+
+        Only current (newest revision) results about a feature of the whole population
+        (no segment) count; of a feature's several tests in a window the most severe is
+        kept, and among equals the test that decides over the PSI reported beside it.
+
+        Raises
+        ------
+        NotFoundError
+            There is no model ``model``.
+        """
+        c = t.check_results
+        conditions = [c.c.kind == "drift", c.c.feature != "", c.c.segment == "", c.c.current]
+        if start is not None:
+            conditions.append(c.c.window_start >= start)
+        if end is not None:
+            conditions.append(c.c.window_start < end)
+        with read(self._engine) as connection:
+            model_id = model_row(connection, model).id
+            rows = connection.execute(
+                sa.select(c.c.feature, c.c.window_start, c.c.window_end, c.c.metric, c.c.value,
+                          c.c.p_value, c.c.severity, c.c.run_id)
+                .where(c.c.model_id == model_id, *conditions)
+            ).all()  # fmt: skip
+        best: dict[tuple[str, int, int], tuple[tuple[int, int], DriftCell]] = {}
+        for row in rows:
+            rank = (_RANK.get(row.severity, 0), 0 if row.metric == "psi" else 1)
+            key = (row.feature, row.window_start, row.window_end)
+            held = best.get(key)
+            if held is None or rank > held[0]:
+                best[key] = (rank, DriftCell(
+                    feature=row.feature, window_start=row.window_start,
+                    window_end=row.window_end, metric=row.metric, value=row.value,
+                    p_value=row.p_value, severity=row.severity, run_id=row.run_id))  # fmt: skip
+        return sorted(
+            (cell for _, cell in best.values()),
+            key=lambda cell: (cell.window_start, cell.window_end, cell.feature),
+        )
+
+    def model_points(
+        self, model: str, *, kinds: Sequence[str], start: int | None = None,
+        end: int | None = None, segments: bool = False,
+    ) -> list[ModelPoint]:  # fmt: skip
+        """Return the current results of ``kinds`` about no feature, oldest window first.
+
+        Model-wide only (no segment) unless ``segments``, then only the per-segment ones.
+        """
+        c = t.check_results
+        conditions = [c.c.kind.in_(list(kinds)), c.c.feature == "", c.c.current,
+                      c.c.segment != "" if segments else c.c.segment == ""]  # fmt: skip
+        if start is not None:
+            conditions.append(c.c.window_start >= start)
+        if end is not None:
+            conditions.append(c.c.window_start < end)
+        with read(self._engine) as connection:
+            model_id = model_row(connection, model).id
+            rows = connection.execute(
+                sa.select(c.c.check, c.c.kind, c.c.metric, c.c.window_start, c.c.window_end,
+                          c.c.value, c.c.lower, c.c.upper, c.c.severity, c.c.revision, c.c.n,
+                          c.c.n_labels, c.c.segment)
+                .where(c.c.model_id == model_id, *conditions)
+                .order_by(c.c.window_start, c.c.window_end, c.c.id)
+            ).all()  # fmt: skip
+        out = []
+        for row in rows:
+            values = dict(row._mapping)
+            segment = values.pop("segment")
+            if segments:
+                values["check"] = f"{values['check']} [{segment}]"
+            out.append(ModelPoint(**values))
+        return out
+
+    def volume(
+        self, model: str, *, start: int | None = None, end: int | None = None
+    ) -> list[VolumePoint]:
+        """Return each monitor's newest run per window of ``model``, oldest window first."""
+        r, m = t.monitor_runs, t.monitors
+        later = r.alias("later")
+        newest = ~sa.exists().where(
+            later.c.monitor_id == r.c.monitor_id, later.c.window_start == r.c.window_start,
+            later.c.window_end == r.c.window_end, later.c.revision > r.c.revision,
+        )  # fmt: skip
+        conditions = [newest]
+        if start is not None:
+            conditions.append(r.c.window_start >= start)
+        if end is not None:
+            conditions.append(r.c.window_start < end)
+        with read(self._engine) as connection:
+            model_id = model_row(connection, model).id
+            rows = connection.execute(
+                sa.select(m.c.name, r.c.window_start, r.c.window_end, r.c.n_events,
+                          r.c.n_labels, r.c.id, r.c.severity)
+                .join(m, m.c.id == r.c.monitor_id)
+                .where(r.c.model_id == model_id, *conditions)
+                .order_by(r.c.window_start, r.c.window_end, m.c.name)
+            ).all()  # fmt: skip
+        return [VolumePoint(monitor=row[0], window_start=row[1], window_end=row[2],
+                            n_events=int(row[3]), n_labels=int(row[4]), run_id=int(row[5]),
+                            severity=row[6]) for row in rows]  # fmt: skip
