@@ -19,6 +19,9 @@
     canvas.height = (top + rows * ch + 20) * ratio;
     canvas.style.width = (left + cols * cw + 4) + "px";
     canvas.style.height = (top + rows * ch + 20) + "px";
+    // The geometry, for tests and for anyone scripting the page.
+    canvas.dataset.left = left; canvas.dataset.top = top;
+    canvas.dataset.cellWidth = cw; canvas.dataset.cellHeight = ch;
     var ctx = canvas.getContext("2d");
     ctx.scale(ratio, ratio);
     var sel = { r: 0, c: Math.max(0, cols - 1) };
