@@ -30,7 +30,9 @@ MONITOR: dict[str, Any] = {
 }
 
 
-def _log(client: httpx.Client, model: str, drift_at: int | None, seed: int) -> None:
+def _log(
+    client: httpx.Client, model: str, drift_at: int | None, seed: int, start: str
+) -> None:
     traffic = make_traffic(hours=72, per_hour=60, reference_hours=36, drift_at=drift_at,
                            seed=seed)  # fmt: skip
     client.post("/v1/models", json={"name": model, "task": "binary"}).raise_for_status()
@@ -43,13 +45,13 @@ def _log(client: httpx.Client, model: str, drift_at: int | None, seed: int) -> N
     name = f"{model}-hourly"
     client.put(f"/v1/monitors/{name}", json={"model": model, **MONITOR}).raise_for_status()
     client.post(f"/v1/monitors/{name}/backfill", params={
-        "start": "2026-01-02T12:00:00Z", "end": "2026-01-04T00:00:00Z", "notify": True,
+        "start": start, "end": "2026-01-04T00:00:00Z", "notify": True,
     }).raise_for_status()  # fmt: skip
 
 
 def seed(client: httpx.Client, *, extra: int = 12) -> None:
     """Log the models' traffic and run their monitors (``client`` has an admin key)."""
-    _log(client, "loans", 54, 5)
-    _log(client, "churn", None, 6)
+    _log(client, "loans", 54, 5, "2026-01-02T12:00:00Z")
+    _log(client, "churn", None, 6, "2026-01-03T12:00:00Z")  # the last 12 hours
     for i in range(extra):
         client.post("/v1/models", json={"name": f"model-{i:03d}", "task": "regression"})

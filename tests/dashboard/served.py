@@ -42,6 +42,7 @@ class _Proxy:
 
     def __init__(self, upstream: str) -> None:
         client = httpx.Client(base_url=upstream, timeout=120, follow_redirects=False)
+        self.client = client
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -77,6 +78,7 @@ class _Proxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.client.close()
 
 
 @dataclass
@@ -143,12 +145,13 @@ class Served:
             seed(client, extra=extra_models)
         return served
 
-    def report_link(self) -> str:
-        """Return the signed report link of the newest notification (as an alert carries it)."""
+    def report_link(self, model: str = "loans") -> str:
+        """Return the signed report link of ``model``'s newest notification (as sent)."""
         headers = {"Authorization": f"Bearer {self.admin_key}"}
         answer = httpx.get(f"{self.direct}/v1/notifications", headers=headers, timeout=30)
         answer.raise_for_status()
-        link: str = answer.json()["items"][0]["payload"]["report_url"]
+        found = [n for n in answer.json()["items"] if n["payload"]["model"] == model]
+        link: str = found[0]["payload"]["report_url"]
         return link
 
     def stop(self) -> None:

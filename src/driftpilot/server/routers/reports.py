@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from driftpilot.alerts.report_links import ReportLinkError, ReportLinks
 from driftpilot.monitor._html import render_run_html
 from driftpilot.server._errors import error_response
+from driftpilot.server.dashboard import query
 from driftpilot.server.deps import StoreDep
 from driftpilot.store import now_us
 
@@ -82,5 +83,5 @@ async def run_report_page(
         await run_in_threadpool(links.verify, run_id, token, now=now_us())
     except ReportLinkError as err:
         return _forbidden(request, err)
-    report = await run_in_threadpool(store.runs.report, run_id)
+    report = await run_in_threadpool(query.run_report, store, run_id)
     return HTMLResponse(render_run_html(report, run_id=run_id), headers=_HEADERS)
