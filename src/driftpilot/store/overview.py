@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,7 +29,6 @@ __all__ = [
 ]
 
 _OPEN = ("pending", "firing", "acknowledged")
-_RANK = {"none": 0, "info": 0, "warning": 1, "critical": 2}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,91 +126,90 @@ class OverviewRepository:
         self._engine = engine
 
     def fleet(self) -> list[FleetRow]:
-        """Return every model's summary, by name."""
+        """Return every model's summary, by name.
+
+        Read from each monitor's newest run (its newest window, newest revision): the drift
+        share counts that run's per-feature drift verdicts, the headline performance is its
+        first model-wide metric of each kind. Five queries whatever the number of models;
+        the check results are read by run id (indexed), never scanned.
+        """
         m, a, c, e, r = t.models, t.alerts, t.check_results, t.events, t.monitor_runs
         with read(self._engine) as connection:
+            last_event = (
+                sa.select(sa.func.max(e.c.ts)).where(e.c.model_id == m.c.id).scalar_subquery()
+            )
             models = connection.execute(
-                sa.select(m.c.id, m.c.name, m.c.task, m.c.created_at).order_by(m.c.name)
+                sa.select(m.c.id, m.c.name, m.c.task, m.c.created_at, last_event.label("last"))
+                .order_by(m.c.name)
             ).all()
             alerts = connection.execute(
                 sa.select(a.c.model_id, a.c.tier, sa.func.count())
                 .where(a.c.state.in_(_OPEN))
                 .group_by(a.c.model_id, a.c.tier)
             ).all()
-            drift_end = (
-                sa.select(c.c.model_id, sa.func.max(c.c.window_end).label("end"))
-                .where(c.c.kind == "drift", c.c.feature != "", c.c.segment == "", c.c.current)
-                .group_by(c.c.model_id)
-                .subquery()
-            )
-            drifted = sa.case((c.c.severity.in_(("warning", "critical")), c.c.feature))
-            drift = connection.execute(
-                sa.select(
-                    c.c.model_id, drift_end.c.end, sa.func.count(sa.distinct(c.c.feature)),
-                    sa.func.count(sa.distinct(drifted)),
-                )
-                .join(drift_end, sa.and_(drift_end.c.model_id == c.c.model_id,
-                                         drift_end.c.end == c.c.window_end))
-                .where(c.c.kind == "drift", c.c.feature != "", c.c.segment == "", c.c.current)
-                .group_by(c.c.model_id, drift_end.c.end)
-            ).all()  # fmt: skip
-            kinds = ("performance", "estimated_performance")
-            perf_end = (
-                sa.select(c.c.model_id, c.c.kind, sa.func.max(c.c.window_end).label("end"))
-                .where(c.c.kind.in_(kinds), c.c.feature == "", c.c.segment == "", c.c.current,
-                       c.c.value.is_not(None))
-                .group_by(c.c.model_id, c.c.kind)
-                .subquery()
-            )  # fmt: skip
-            perf = connection.execute(
-                sa.select(c.c.model_id, c.c.kind, c.c.metric, c.c.check, c.c.value, c.c.lower,
-                          c.c.upper, c.c.severity, c.c.window_end)
-                .join(perf_end, sa.and_(perf_end.c.model_id == c.c.model_id,
-                                        perf_end.c.kind == c.c.kind,
-                                        perf_end.c.end == c.c.window_end))
-                .where(c.c.feature == "", c.c.segment == "", c.c.current, c.c.value.is_not(None))
-                .order_by(c.c.model_id, c.c.kind, c.c.metric, c.c.check)
-            ).all()  # fmt: skip
-            last = dict(
-                connection.execute(
-                    sa.select(e.c.model_id, sa.func.max(e.c.ts)).group_by(e.c.model_id)
-                ).all()
-            )
-            run_end = (
-                sa.select(r.c.model_id, sa.func.max(r.c.window_end).label("end"))
-                .group_by(r.c.model_id)
+            newest_end = (
+                sa.select(r.c.monitor_id, sa.func.max(r.c.window_end).label("end"))
+                .group_by(r.c.monitor_id)
                 .subquery()
             )
             runs = connection.execute(
-                sa.select(r.c.model_id, sa.func.max(r.c.n_events), sa.func.min(r.c.window_start),
-                          run_end.c.end)
-                .join(run_end, sa.and_(run_end.c.model_id == r.c.model_id,
-                                       run_end.c.end == r.c.window_end))
-                .group_by(r.c.model_id, run_end.c.end)
+                sa.select(r.c.id, r.c.model_id, r.c.monitor_id, r.c.window_start,
+                          r.c.window_end, r.c.revision, r.c.n_events)
+                .join(newest_end, sa.and_(newest_end.c.monitor_id == r.c.monitor_id,
+                                          newest_end.c.end == r.c.window_end))
+                .order_by(r.c.model_id, r.c.monitor_id, r.c.window_start, r.c.revision)
             ).all()  # fmt: skip
+            latest: dict[int, Any] = {}  # per monitor: its newest window's newest revision
+            for run in runs:
+                latest[run.monitor_id] = run
+            ids = [run.id for run in latest.values()]
+            results = []
+            for i in range(0, len(ids), 500):
+                results += connection.execute(
+                    sa.select(c.c.run_id, c.c.model_id, c.c.kind, c.c.metric, c.c.check,
+                              c.c.feature, c.c.segment, c.c.value, c.c.lower, c.c.upper,
+                              c.c.severity, c.c.window_end)
+                    .where(c.c.run_id.in_(ids[i : i + 500]),
+                           c.c.kind.in_(("drift", "performance", "estimated_performance")))
+                    .order_by(c.c.model_id, c.c.kind, c.c.metric, c.c.check)
+                ).all()  # fmt: skip
         by_tier: dict[int, dict[str, int]] = {}
         for model_id, tier, count in alerts:
             by_tier.setdefault(model_id, {})[tier] = int(count)
-        drift_of = {row[0]: (int(row[2]), int(row[3]), int(row[1])) for row in drift}
+        runs_of: dict[int, tuple[int, int, int]] = {}
+        for run in latest.values():
+            held = runs_of.get(run.model_id)
+            if held is None or run.window_end > held[2]:
+                runs_of[run.model_id] = (int(run.n_events), run.window_start, run.window_end)
+        features: dict[int, set[str]] = {}
+        drifted: dict[int, set[str]] = {}
+        drift_at: dict[int, int] = {}
         perf_of: dict[tuple[int, str], HeadlineMetric] = {}
-        for row in perf:
-            perf_of.setdefault((row.model_id, row.kind), HeadlineMetric(
-                metric=row.metric, check=row.check, kind=row.kind, value=row.value,
-                lower=row.lower, upper=row.upper, severity=row.severity,
-                window_end=row.window_end))  # fmt: skip
-        runs_of = {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in runs}
+        for row in results:
+            if row.segment:
+                continue
+            if row.kind == "drift":
+                if row.feature:
+                    features.setdefault(row.model_id, set()).add(row.feature)
+                    drift_at[row.model_id] = max(drift_at.get(row.model_id, 0), row.window_end)
+                    if row.severity in ("warning", "critical"):
+                        drifted.setdefault(row.model_id, set()).add(row.feature)
+            elif not row.feature and row.value is not None:
+                perf_of.setdefault((row.model_id, row.kind), HeadlineMetric(
+                    metric=row.metric, check=row.check, kind=row.kind, value=row.value,
+                    lower=row.lower, upper=row.upper, severity=row.severity,
+                    window_end=row.window_end))  # fmt: skip
         rows = []
         for model in models:
-            n_features, n_drifted, drift_at = drift_of.get(model.id, (0, 0, None))
             events, start, end = runs_of.get(model.id, (None, None, None))
             rows.append(FleetRow(
                 name=model.name, task=model.task, created_at=model.created_at,
-                open_alerts=by_tier.get(model.id, {}), n_features=n_features,
-                n_drifted=n_drifted, drift_window_end=drift_at,
+                open_alerts=by_tier.get(model.id, {}),
+                n_features=len(features.get(model.id, ())),
+                n_drifted=len(drifted.get(model.id, ())), drift_window_end=drift_at.get(model.id),
                 realized=perf_of.get((model.id, "performance")),
                 estimated=perf_of.get((model.id, "estimated_performance")),
-                last_event=last.get(model.id), window_events=events, window_start=start,
-                window_end=end,
+                last_event=model.last, window_events=events, window_start=start, window_end=end,
             ))  # fmt: skip
         return rows
 
@@ -228,33 +227,42 @@ class OverviewRepository:
         NotFoundError
             There is no model ``model``.
         """
-        c = t.check_results
-        conditions = [c.c.kind == "drift", c.c.feature != "", c.c.segment == "", c.c.current]
+        c, r, mon = t.check_results, t.monitor_runs, t.monitors
+        windows: list[sa.ColumnElement[bool]] = []
         if start is not None:
-            conditions.append(c.c.window_start >= start)
+            windows.append(r.c.window_start >= start)
         if end is not None:
-            conditions.append(c.c.window_start < end)
+            windows.append(r.c.window_start < end)
+        rank = sa.func.max(sa.case((c.c.severity == "critical", 2),
+                                   (c.c.severity == "warning", 1), else_=0))  # fmt: skip
+        tested = sa.func.max(sa.case((c.c.metric != "psi", c.c.value)))
+        rows: list[Any] = []
         with read(self._engine) as connection:
             model_id = model_row(connection, model).id
-            rows = connection.execute(
-                sa.select(c.c.feature, c.c.window_start, c.c.window_end, c.c.metric, c.c.value,
-                          c.c.p_value, c.c.severity, c.c.run_id)
-                .where(c.c.model_id == model_id, *conditions)
-            ).all()  # fmt: skip
-        best: dict[tuple[str, int, int], tuple[tuple[int, int], DriftCell]] = {}
-        for row in rows:
-            rank = (_RANK.get(row.severity, 0), 0 if row.metric == "psi" else 1)
-            key = (row.feature, row.window_start, row.window_end)
-            held = best.get(key)
-            if held is None or rank > held[0]:
-                best[key] = (rank, DriftCell(
-                    feature=row.feature, window_start=row.window_start,
-                    window_end=row.window_end, metric=row.metric, value=row.value,
-                    p_value=row.p_value, severity=row.severity, run_id=row.run_id))  # fmt: skip
-        return sorted(
-            (cell for _, cell in best.values()),
-            key=lambda cell: (cell.window_start, cell.window_end, cell.feature),
-        )
+            # The results are read by run id (indexed, and one run's rows lie together), not
+            # through the model's whole history of results.
+            monitor_ids = connection.execute(
+                sa.select(mon.c.id).where(mon.c.model_id == model_id)
+            ).scalars().all()  # fmt: skip
+            run_ids = connection.execute(
+                sa.select(r.c.id).where(r.c.monitor_id.in_(monitor_ids), *windows)
+            ).scalars().all()  # fmt: skip
+            for i in range(0, len(run_ids), 500):
+                rows += connection.execute(
+                    sa.select(c.c.feature, c.c.window_start, c.c.window_end, rank,
+                              sa.func.coalesce(tested, sa.func.max(c.c.value)),
+                              sa.func.min(c.c.p_value), sa.func.max(c.c.run_id),
+                              sa.func.max(sa.case((c.c.metric != "psi", c.c.metric))))
+                    .where(c.c.run_id.in_(run_ids[i : i + 500]), c.c.kind == "drift",
+                           c.c.feature != "", c.c.segment == "", c.c.current)
+                    .group_by(c.c.feature, c.c.window_start, c.c.window_end)
+                ).all()  # fmt: skip
+        rows.sort(key=lambda row: (row[1], row[2], row[0]))
+        names = ("none", "warning", "critical")
+        return [DriftCell(feature=row[0], window_start=row[1], window_end=row[2],
+                          severity=names[int(row[3])], value=row[4], p_value=row[5],
+                          run_id=int(row[6]), metric=row[7] or "psi")
+                for row in rows]  # fmt: skip
 
     def model_points(
         self, model: str, *, kinds: Sequence[str], start: int | None = None,
