@@ -1,4 +1,4 @@
-"""Dashboard figures: the model page for 50 features × 720 hourly windows, and the fleet.
+"""Dashboard figures: the model page for 50 features x 720 hourly windows, and the fleet.
 
 Usage: python benchmarks/bench_dashboard.py [--features 50] [--windows 720] [--models 1000]
        [--repeat 5] [--db URL]
@@ -153,7 +153,7 @@ def main() -> None:
             def model_page() -> None:
                 answer = client.get(f"/dashboard/models/bench?days={days}")
                 assert answer.status_code == 200, answer.text[:500]
-                assert f"{args.features} features × {args.windows} windows" in answer.text
+                assert f"{args.features} features by {args.windows} windows" in answer.text
 
             def json_series() -> None:
                 for f in range(args.features):
@@ -175,7 +175,7 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     load_after = os.getloadavg()
-    table = Table(title=f"dashboard: {args.features} features × {args.windows} windows, "
+    table = Table(title=f"dashboard: {args.features} features x {args.windows} windows, "
                         f"{args.models + 1} models (best of {args.repeat})")  # fmt: skip
     table.add_column("case")
     table.add_column("wall s", justify="right")
@@ -185,7 +185,7 @@ def main() -> None:
     table.add_row("model page (GET /dashboard/models/bench)", f"{page_s[0]:.3f}",
                   f"{page_s[1]:.3f}", f"{page_s[0] / series_s[0]:.2f}",
                   f"<= {GOAL_S:g} s")  # fmt: skip
-    table.add_row(f"baseline: {args.features} × GET /v1/models/bench/series",
+    table.add_row(f"baseline: {args.features} x GET /v1/models/bench/series",
                   f"{series_s[0]:.3f}", f"{series_s[1]:.3f}", "1.00", "")  # fmt: skip
     table.add_row("fleet page (GET /dashboard/, 1 page of 50)", f"{fleet_s[0]:.3f}",
                   f"{fleet_s[1]:.3f}", f"{fleet_s[0] / series_s[0]:.2f}", "")  # fmt: skip

@@ -30,9 +30,7 @@ MONITOR: dict[str, Any] = {
 }
 
 
-def _log(
-    client: httpx.Client, model: str, drift_at: int | None, seed: int, start: str
-) -> None:
+def _log(client: httpx.Client, model: str, drift_at: int | None, seed: int, start: str) -> None:
     traffic = make_traffic(hours=72, per_hour=60, reference_hours=36, drift_at=drift_at,
                            seed=seed)  # fmt: skip
     client.post("/v1/models", json={"name": model, "task": "binary"}).raise_for_status()

@@ -23,8 +23,15 @@ SECRET = "dashboard-page-test-secret-of-40-chars!!"
 
 
 def _app(db: str, tmp_path: Path, **extra: object) -> FastAPI:
-    settings = Settings(db=db, data_dir=tmp_path, maintenance_seconds=0, monitor_tick_seconds=0,
-                        dispatch_seconds=0, report_secret=SECRET, **extra)  # type: ignore[arg-type]
+    settings = Settings(
+        db=db,
+        data_dir=tmp_path,
+        maintenance_seconds=0,
+        monitor_tick_seconds=0,
+        dispatch_seconds=0,
+        report_secret=SECRET,
+        **extra,
+    )  # type: ignore[arg-type]
     return create_app(settings)  # fmt: skip
 
 
@@ -59,8 +66,10 @@ def _fire(client: TestClient, admin: str) -> None:
         "alerts": [{"name": "input-drift", "when": {"check": "feature_drift"},
                     "tier": "critical"}],
     }  # fmt: skip
-    assert client.put("/v1/monitors/hourly", json=monitor, headers=headers).status_code in (200,
-                                                                                            201)
+    assert client.put("/v1/monitors/hourly", json=monitor, headers=headers).status_code in (
+        200,
+        201,
+    )
     ran = client.post("/v1/monitors/hourly/backfill", headers=headers, params={
         "start": "2026-01-01T00:00:00Z", "end": "2026-01-01T01:00:00Z"})  # fmt: skip
     assert ran.status_code == 200, ran.text
@@ -168,7 +177,7 @@ def test_the_model_page_and_a_heatmap_cell(app: FastAPI, client: TestClient) -> 
     _sign_in(client, admin)
     page = client.get("/dashboard/models/loans")
     assert page.status_code == 200
-    assert "3 features × 1 windows" in page.text  # age, income, plan
+    assert "3 features by 1 windows" in page.text  # age, income, plan
     heat = query.heatmap(store, "loans", start=None, end=None)
     assert heat.features == ["age", "income", "plan"]
     row = heat.features.index("age")

@@ -29,8 +29,8 @@ from driftpilot.server._errors import install_error_handlers
 from driftpilot.server._limits import BodyLimit
 from driftpilot.server._openapi import document_errors
 from driftpilot.server._url import RefuseNul
-from driftpilot.server.dashboard import install_dashboard
 from driftpilot.server.alerting import Alerting, run_dispatcher
+from driftpilot.server.dashboard import install_dashboard
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
 from driftpilot.server.monitoring import load_files, pause, run_scheduler, store_specs

@@ -32,7 +32,6 @@ from driftpilot.store.metrics import (
 )
 from driftpilot.store.models import ModelRepository
 from driftpilot.store.monitors import MonitorRepository
-from driftpilot.store.partials import ProfileRepository, WindowProfile
 from driftpilot.store.overview import (
     DriftCell,
     FleetRow,
@@ -41,6 +40,7 @@ from driftpilot.store.overview import (
     OverviewRepository,
     VolumePoint,
 )
+from driftpilot.store.partials import ProfileRepository, WindowProfile
 from driftpilot.store.quarantine import QuarantineRepository
 from driftpilot.store.records import (
     REJECTION_CODES,

@@ -139,8 +139,9 @@ class OverviewRepository:
                 sa.select(sa.func.max(e.c.ts)).where(e.c.model_id == m.c.id).scalar_subquery()
             )
             models = connection.execute(
-                sa.select(m.c.id, m.c.name, m.c.task, m.c.created_at, last_event.label("last"))
-                .order_by(m.c.name)
+                sa.select(
+                    m.c.id, m.c.name, m.c.task, m.c.created_at, last_event.label("last")
+                ).order_by(m.c.name)
             ).all()
             alerts = connection.execute(
                 sa.select(a.c.model_id, a.c.tier, sa.func.count())
@@ -163,7 +164,7 @@ class OverviewRepository:
             for run in runs:
                 latest[run.monitor_id] = run
             ids = [run.id for run in latest.values()]
-            results = []
+            results: list[Any] = []
             for i in range(0, len(ids), 500):
                 results += connection.execute(
                     sa.select(c.c.run_id, c.c.model_id, c.c.kind, c.c.metric, c.c.check,

@@ -81,7 +81,9 @@ def lines_svg(lines: Sequence[Line], *, title: str, unit: str = "") -> Markup:
     for i, line in enumerate(lines):
         colour = PALETTE[i % len(PALETTE)]
         if line.lower is not None and line.upper is not None:
-            top = [(px(x), py(u)) for x, u in zip(line.xs, line.upper, strict=True) if u is not None]
+            top = [
+                (px(x), py(u)) for x, u in zip(line.xs, line.upper, strict=True) if u is not None
+            ]
             bottom = [(px(x), py(lo)) for x, lo in zip(line.xs, line.lower, strict=True)
                       if lo is not None]  # fmt: skip
             if top and bottom:
@@ -89,12 +91,12 @@ def lines_svg(lines: Sequence[Line], *, title: str, unit: str = "") -> Markup:
                 parts.append(f'<polygon points="{points}" fill="{colour}" fill-opacity="0.15"/>')
         segment: list[str] = []
         runs: list[list[str]] = [segment]
-        for x, y in zip(line.xs, line.ys, strict=True):
-            if y is None or not math.isfinite(y):
+        for x, value in zip(line.xs, line.ys, strict=True):
+            if value is None or not math.isfinite(value):
                 segment = []
                 runs.append(segment)
                 continue
-            segment.append(f"{px(x):.1f},{py(y):.1f}")
+            segment.append(f"{px(x):.1f},{py(value):.1f}")
         dash = ' stroke-dasharray="5 3"' if line.dashed else ""
         for run in runs:
             if len(run) > 1:

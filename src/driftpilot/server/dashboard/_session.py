@@ -63,7 +63,9 @@ class SessionSigner:
     """
 
     def __init__(self, report_secret: bytes, *, ttl_seconds: int) -> None:
-        self._key = hmac.new(report_secret, b"driftpilot-dashboard-session", hashlib.sha256).digest()
+        self._key = hmac.new(
+            report_secret, b"driftpilot-dashboard-session", hashlib.sha256
+        ).digest()
         self.ttl_seconds = ttl_seconds
 
     def _sign(self, text: str) -> str:

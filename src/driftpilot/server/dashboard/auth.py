@@ -21,7 +21,7 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 
 def _safe_next(request: Request, target: str | None) -> str:
-    """Return ``target`` if it is a path of the dashboard, else the fleet page (no open redirect)."""
+    """Return ``target`` if it is a dashboard path, else the fleet page (no open redirect)."""
     home = f"{base_path(request)}/dashboard/"
     if target and target.startswith(f"{base_path(request)}/dashboard/") and "//" not in target[1:]:
         return target
@@ -30,7 +30,7 @@ def _safe_next(request: Request, target: str | None) -> str:
 
 @router.get("/login")
 async def login_form(request: Request, next: str | None = None) -> Response:
-    """The sign-in form."""
+    """Return the sign-in form."""
     return page(request, "login.html", None, next=_safe_next(request, next), error=None)
 
 
@@ -71,8 +71,9 @@ async def logout(
     """End the session (the cookie is deleted); CSRF-checked like every action."""
     session = await session_of(request)
     if session is not None and not signer(request).check_csrf(session, csrf):
+        message = "The form's CSRF token does not match this session; reload the page."
         return page(request, "error.html", session, status=403, code="forbidden",
-                    message="The form's CSRF token does not match this session; reload the page.")  # fmt: skip
+                    message=message)  # fmt: skip
     response = RedirectResponse(f"{base_path(request)}/dashboard/login", status_code=303)
     response.delete_cookie(COOKIE, path=f"{base_path(request)}/dashboard", httponly=True,
                            samesite="strict")  # fmt: skip

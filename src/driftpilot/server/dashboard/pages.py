@@ -45,7 +45,7 @@ def _to_login(request: Request) -> Response:
     prefix = base_path(request)
     root = str(request.scope.get("root_path", ""))
     if root and target.startswith(root):
-        target = target[len(root):]
+        target = target[len(root) :]
     return RedirectResponse(f"{prefix}/dashboard/login?next={prefix}{target}", status_code=303)
 
 
@@ -119,10 +119,19 @@ def _model_view(store: Any, model: str, days: int) -> dict[str, Any]:
                 worst[feature] = (n + 1, cell.window_end, cell.run_id)
     drifted = sorted(worst.items(), key=lambda kv: (-kv[1][0], kv[0]))[:15]
     first = next((m for m in sorted({v.monitor for v in volume})), None)
-    lines = [Line(name=f"events ({first})", xs=[v.window_end for v in volume if v.monitor == first],
-                  ys=[float(v.n_events) for v in volume if v.monitor == first]),
-             Line(name=f"labels ({first})", xs=[v.window_end for v in volume if v.monitor == first],
-                  ys=[float(v.n_labels) for v in volume if v.monitor == first], dashed=True)]
+    lines = [
+        Line(
+            name=f"events ({first})",
+            xs=[v.window_end for v in volume if v.monitor == first],
+            ys=[float(v.n_events) for v in volume if v.monitor == first],
+        ),
+        Line(
+            name=f"labels ({first})",
+            xs=[v.window_end for v in volume if v.monitor == first],
+            ys=[float(v.n_labels) for v in volume if v.monitor == first],
+            dashed=True,
+        ),
+    ]
     return {
         "record": record, "start": start, "end": end, "days": days, "heat": heat,
         "heat_json": _heatmap_json(heat), "performance": _charts(perf, by_metric=True),
@@ -158,7 +167,7 @@ async def distribution_page(
     feature: Annotated[str, Query(max_length=500)], run: Annotated[int, Query(ge=1, le=2**63 - 1)],
     partial: bool = False,
 ) -> Response:  # fmt: skip
-    """A feature's reference-vs-current distribution in one run's window (a heatmap cell)."""
+    """Show a feature's reference and current distributions in one run's window (a cell)."""
     session = await session_of(request)
     if session is None:
         return _to_login(request)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Literal
 
 from driftpilot.alerts.engine import AlertState
 from driftpilot.errors import InvalidParameterError
 from driftpilot.monitor import MonitorReport, RunSummary, SeriesPoint
+from driftpilot.profile import Baseline, Profile
 from driftpilot.profile.categorical import CategoricalSummary
 from driftpilot.profile.numeric import NumericSummary
 from driftpilot.store import (
@@ -92,7 +94,9 @@ def fleet(
             f"The 'sort' parameter must be one of {', '.join(FLEET_SORTS)}. Got {sort!r} instead."
         )
     if not 1 <= per_page <= 1000:
-        raise InvalidParameterError(f"The 'per_page' parameter must be in [1, 1000]. Got {per_page}.")
+        raise InvalidParameterError(
+            f"The 'per_page' parameter must be in [1, 1000]. Got {per_page}."
+        )
     every = store.overview.fleet()
     needle = q.strip().lower()
     kept = [r for r in every if needle in r.name.lower() and (r.n_open or not only_alerts)]
@@ -106,7 +110,7 @@ def fleet(
 # -- model page ----------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Heatmap:
-    """Feature × window drift verdicts: ``cells[i][j]`` is feature ``i`` in window ``j``."""
+    """Feature-by-window drift verdicts: ``cells[i][j]`` is feature ``i`` in window ``j``."""
 
     features: Sequence[str]
     windows: Sequence[tuple[int, int]]
@@ -219,12 +223,12 @@ def distribution(store: Store, model: str, feature: str, run_id: int) -> Distrib
         raise InvalidParameterError(f"Run {run_id} is of model {report.model!r}, not {model!r}.")
     current = store.profiles.window(model, start=report.window_start, end=report.window_end)
     ref_doc = report.reference or {}
-    reference = None
+    reference: Profile | None = None
     if ref_doc.get("kind") == "baseline":
         found = store.source.reference(model, ref_doc.get("version"))
         if found is not None:
             doc = found.document
-            reference = getattr(doc, "profile", doc)
+            reference = doc.profile if isinstance(doc, Baseline) else doc
     elif ref_doc.get("start") is not None:
         reference = store.profiles.window(
             model, start=int(ref_doc["start"]), end=int(ref_doc["end"])
@@ -259,11 +263,11 @@ def _numeric(ref: NumericSummary, cur: NumericSummary, common: dict[str, object]
         if summary.n_valid == 0:
             return [0.0] * _BINS
         cdf = summary.cdf([-math.inf, *edges[1:-1], math.inf]).tolist()
-        return [max(0.0, b - a) for a, b in zip(cdf[:-1], cdf[1:], strict=True)]
+        return [max(0.0, b - a) for a, b in pairwise(cdf)]
 
     return Distribution(
         kind="numeric", edges=edges,
-        labels=[f"{a:.4g}–{b:.4g}" for a, b in zip(edges[:-1], edges[1:], strict=True)],
+        labels=[f"{a:.4g} to {b:.4g}" for a, b in pairwise(edges)],
         reference=shares(ref), current=shares(cur), n_reference=ref.n_valid,
         n_current=cur.n_valid, **common,  # type: ignore[arg-type]
     )  # fmt: skip

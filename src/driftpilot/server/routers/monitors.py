@@ -265,7 +265,11 @@ async def list_runs(
     """List a monitor's runs, newest window first."""
     runs = await run_in_threadpool(
         lambda: query.runs(
-            store, name, start=to_micros(start), end=to_micros(end), limit=limit,
+            store,
+            name,
+            start=to_micros(start),
+            end=to_micros(end),
+            limit=limit,
             revisions=revisions,
         )
     )
