@@ -267,14 +267,17 @@ class OverviewRepository:
 
     def model_points(
         self, model: str, *, kinds: Sequence[str], start: int | None = None,
-        end: int | None = None, segments: bool = False,
+        end: int | None = None, segments: bool = False, features: bool = False,
     ) -> list[ModelPoint]:  # fmt: skip
         """Return the current results of ``kinds`` about no feature, oldest window first.
 
         Model-wide only (no segment) unless ``segments``, then only the per-segment ones.
+        With ``features``, the per-feature results instead (the check is named
+        ``check: feature``).
         """
         c = t.check_results
-        conditions = [c.c.kind.in_(list(kinds)), c.c.feature == "", c.c.current,
+        conditions = [c.c.kind.in_(list(kinds)), c.c.current,
+                      c.c.feature != "" if features else c.c.feature == "",
                       c.c.segment != "" if segments else c.c.segment == ""]  # fmt: skip
         if start is not None:
             conditions.append(c.c.window_start >= start)
@@ -285,14 +288,16 @@ class OverviewRepository:
             rows = connection.execute(
                 sa.select(c.c.check, c.c.kind, c.c.metric, c.c.window_start, c.c.window_end,
                           c.c.value, c.c.lower, c.c.upper, c.c.severity, c.c.revision, c.c.n,
-                          c.c.n_labels, c.c.segment)
+                          c.c.n_labels, c.c.segment, c.c.feature)
                 .where(c.c.model_id == model_id, *conditions)
                 .order_by(c.c.window_start, c.c.window_end, c.c.id)
             ).all()  # fmt: skip
         out = []
         for row in rows:
             values = dict(row._mapping)
-            segment = values.pop("segment")
+            segment, feature = values.pop("segment"), values.pop("feature")
+            if features:
+                values["check"] = f"{values['check']}: {feature}"
             if segments:
                 values["check"] = f"{values['check']} [{segment}]"
             out.append(ModelPoint(**values))

@@ -111,7 +111,8 @@ def lines_svg(lines: Sequence[Line], *, title: str, unit: str = "") -> Markup:
         f"{' (dashed)' if line.dashed else ''}</li>"
         for i, line in enumerate(lines)
     )
-    return Markup("".join(parts) + f'<ul class="legend">{legend}</ul>')
+    heading = f'<p class="chart-title">{escape(title)}</p>'
+    return Markup(heading + "".join(parts) + f'<ul class="legend">{legend}</ul>')
 
 
 def bars_svg(

@@ -98,6 +98,21 @@ def _charts(groups: dict[tuple[str, str], list[Any]], *, by_metric: bool) -> lis
     return [lines_svg(lines, title=title) for title, lines in charts.items()]
 
 
+def _feature_charts(groups: dict[tuple[str, str], list[Any]]) -> list[Any]:
+    """One chart per quality metric: the six features with the highest values, one line each."""
+    by_metric: dict[str, list[tuple[float, Line]]] = {}
+    for (check, metric), points in groups.items():
+        peak = max((p.value for p in points if p.value is not None), default=0.0)
+        line = Line(name=check, xs=[p.window_end for p in points], ys=[p.value for p in points])
+        by_metric.setdefault(metric, []).append((peak, line))
+    charts = []
+    for metric, lines in sorted(by_metric.items()):
+        top = [line for _, line in sorted(lines, key=lambda pair: -pair[0])[:6]]
+        charts.append(lines_svg(top, title=f"{metric} per feature (the {len(top)} highest of "
+                                f"{len(lines)})"))  # fmt: skip
+    return charts
+
+
 def _model_view(store: Any, model: str, days: int) -> dict[str, Any]:
     record = store.models.get_model(model)
     every = query.volume(store, model, start=None, end=None)
@@ -108,6 +123,8 @@ def _model_view(store: Any, model: str, days: int) -> dict[str, Any]:
     perf = query.model_series(store, model, kinds=("performance", "estimated_performance"),
                               start=start, end=end)  # fmt: skip
     quality = query.model_series(store, model, kinds=("quality",), start=start, end=end)
+    per_feature = query.model_series(store, model, kinds=("quality",), start=start, end=end,
+                                     features=True)  # fmt: skip
     segments = query.model_series(store, model, kinds=("performance", "estimated_performance",
                                   "quality"), start=start, end=end, segments=True)  # fmt: skip
     lat = query.latency(store, model, start=start, end=end)
@@ -135,7 +152,7 @@ def _model_view(store: Any, model: str, days: int) -> dict[str, Any]:
     return {
         "record": record, "start": start, "end": end, "days": days, "heat": heat,
         "heat_json": _heatmap_json(heat), "performance": _charts(perf, by_metric=True),
-        "quality": _charts(quality, by_metric=False),
+        "quality": _charts(quality, by_metric=False) + _feature_charts(per_feature),
         "volume_chart": lines_svg(lines, title="Events and labels per window") if first else None,
         "latency": lat, "drifted": drifted,
         "segments": [(k, pts[-1]) for k, pts in sorted(segments.items())],

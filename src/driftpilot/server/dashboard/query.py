@@ -148,15 +148,16 @@ def series(
 
 def model_series(
     store: Store, model: str, *, kinds: Sequence[str], start: int | None, end: int | None,
-    segments: bool = False,
+    segments: bool = False, features: bool = False,
 ) -> dict[tuple[str, str], list[ModelPoint]]:  # fmt: skip
     """Return every model-wide series of the given check kinds, by (check, metric).
 
-    With ``segments``, the per-segment series instead (the check is named with its segment).
+    With ``segments``, the per-segment series instead (the check is named with its segment);
+    with ``features``, the per-feature ones (named ``check: feature``).
     """
     found: dict[tuple[str, str], list[ModelPoint]] = {}
     points = store.overview.model_points(model, kinds=kinds, start=start, end=end,
-                                         segments=segments)  # fmt: skip
+                                         segments=segments, features=features)  # fmt: skip
     for point in points:
         found.setdefault((point.check, point.metric), []).append(point)
     return found
