@@ -221,6 +221,8 @@ def test_the_fleet_pages_sorts_and_filters_many_models(app: FastAPI) -> None:
     found = query.fleet(store, q="M11", sort="name", descending=True)
     assert [r.name for r in found.rows] == [f"m1{i:02d}" for i in range(19, 9, -1)]
     assert query.fleet(store, only_alerts=True).matched == 0
+    ties = query.fleet(store, sort="alerts", descending=True, per_page=3)  # no alerts at all
+    assert [r.name for r in ties.rows] == ["m000", "m001", "m002"]  # ties by name, A to Z
     with pytest.raises(ValueError, match="The 'sort' parameter must be one of"):
         query.fleet(store, sort="nope")
 

@@ -9,10 +9,10 @@ actions the API and the Alerts page share.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Literal
+from typing import Any, Literal
 
 from driftpilot.alerts.engine import AlertState
 from driftpilot.errors import InvalidParameterError
@@ -68,18 +68,20 @@ class FleetPage:
     pages: int
 
 
-def _sort_key(sort: str) -> object:
-    def number(value: float | int | None) -> float:
+def _sort_key(sort: str) -> Callable[[FleetRow], Any]:
+    """Return the primary sort key of column ``sort`` (ties fall back to the name, A to Z)."""
+
+    def number(value: float | None) -> float:
         return -math.inf if value is None else float(value)
 
-    keys = {
+    keys: dict[str, Callable[[FleetRow], Any]] = {
         "name": lambda r: r.name,
-        "alerts": lambda r: (r.open_alerts.get("critical", 0), r.n_open, r.name),
-        "drift": lambda r: (number(r.drift_share), r.name),
-        "realized": lambda r: (number(r.realized.value if r.realized else None), r.name),
-        "estimated": lambda r: (number(r.estimated.value if r.estimated else None), r.name),
-        "volume": lambda r: (number(r.window_events), r.name),
-        "freshness": lambda r: (number(r.last_event), r.name),
+        "alerts": lambda r: (r.open_alerts.get("critical", 0), r.n_open),
+        "drift": lambda r: number(r.drift_share),
+        "realized": lambda r: number(r.realized.value if r.realized else None),
+        "estimated": lambda r: number(r.estimated.value if r.estimated else None),
+        "volume": lambda r: number(r.window_events),
+        "freshness": lambda r: number(r.last_event),
     }
     return keys[sort]
 
@@ -100,7 +102,8 @@ def fleet(
     every = store.overview.fleet()
     needle = q.strip().lower()
     kept = [r for r in every if needle in r.name.lower() and (r.n_open or not only_alerts)]
-    kept.sort(key=_sort_key(sort), reverse=descending)  # type: ignore[arg-type]
+    kept.sort(key=lambda r: r.name)
+    kept.sort(key=_sort_key(sort), reverse=descending)  # stable: ties stay by name
     pages = max(1, math.ceil(len(kept) / per_page))
     page = min(max(page, 1), pages)
     chunk = kept[(page - 1) * per_page : page * per_page]
