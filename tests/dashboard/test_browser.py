@@ -134,8 +134,13 @@ def test_the_alerts_signed_link_opens_its_run_without_a_session(page: Any, serve
     assert "signed, read-only link" in page.inner_text("main")
     assert page.locator("#results tbody tr").count() > 0
     assert page.locator("button:text-is('Sign out')").count() == 0  # no session
-    page.goto(f"{served.url}/dashboard/runs/{int(run_id) + 1}?token={token}")
+    refused = page.goto(f"{served.url}/dashboard/runs/{int(run_id) + 1}?token={token}")
+    assert refused.status == 403
     assert "does not open run" in page.inner_text("main")
+    assert page.errors == [
+        "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+    ]
+    page.errors.clear()  # that refusal was the point
 
 
 def test_a_read_key_sees_but_cannot_act(page: Any, served: Served) -> None:
