@@ -33,6 +33,7 @@ class Line:
     lower: Sequence[float | None] | None = None
     upper: Sequence[float | None] | None = None
     dashed: bool = False
+    revised: Sequence[bool] | None = None
 
 
 def _fmt(value: float) -> str:
@@ -105,10 +106,16 @@ def lines_svg(lines: Sequence[Line], *, title: str, unit: str = "") -> Markup:
             elif run:
                 a, b = run[0].split(",")
                 parts.append(f'<circle cx="{a}" cy="{b}" r="2.5" fill="{colour}"/>')
+        for x, value, revised in zip(line.xs, line.ys, line.revised or (), strict=False):
+            if revised and value is not None and math.isfinite(value):
+                parts.append(f'<circle cx="{px(x):.1f}" cy="{py(value):.1f}" r="4" fill="none" '
+                             f'stroke="{colour}" stroke-width="1.5"><title>revised by late '
+                             f"labels</title></circle>")  # fmt: skip
     parts.append("</svg>")
     legend = "".join(
         f'<li><span class="swatch" data-colour="{i % len(PALETTE)}"></span>{escape(line.name)}'
-        f"{' (dashed)' if line.dashed else ''}</li>"
+        f"{' (dashed)' if line.dashed else ''}"
+        f"{' (rings: windows revised by late labels)' if any(line.revised or ()) else ''}</li>"
         for i, line in enumerate(lines)
     )
     heading = f'<p class="chart-title">{escape(title)}</p>'

@@ -94,7 +94,7 @@ def _charts(groups: dict[tuple[str, str], list[Any]], *, by_metric: bool) -> lis
             name=f"{check} ({'estimated' if estimated else points[0].kind})",
             xs=[p.window_end for p in points], ys=[p.value for p in points],
             lower=[p.lower for p in points], upper=[p.upper for p in points],
-            dashed=estimated))  # fmt: skip
+            dashed=estimated, revised=[p.revision > 1 for p in points]))  # fmt: skip
     return [lines_svg(lines, title=title) for title, lines in charts.items()]
 
 
