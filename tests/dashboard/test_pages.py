@@ -178,6 +178,8 @@ def test_the_model_page_and_a_heatmap_cell(app: FastAPI, client: TestClient) -> 
     page = client.get("/dashboard/models/loans")
     assert page.status_code == 200
     assert "3 features by 1 windows" in page.text  # age, income, plan
+    assert "prediction: reference vs this period" in page.text
+    assert "scores: 1: reference vs this period" in page.text
     heat = query.heatmap(store, "loans", start=None, end=None)
     assert heat.features == ["age", "income", "plan"]
     row = heat.features.index("age")

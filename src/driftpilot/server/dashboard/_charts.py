@@ -162,4 +162,5 @@ def bars_svg(
     parts.append("</svg>")
     legend = "".join(f'<li><span class="swatch" data-colour="{k}"></span>{escape(name)}</li>'
                      for k, (name, _) in enumerate(series))  # fmt: skip
-    return Markup("".join(parts) + f'<ul class="legend">{legend}</ul>')
+    heading = f'<p class="chart-title">{escape(title)}</p>'
+    return Markup(heading + "".join(parts) + f'<ul class="legend">{legend}</ul>')

@@ -127,7 +127,12 @@ def _model_view(store: Any, model: str, days: int) -> dict[str, Any]:
                                      features=True)  # fmt: skip
     segments = query.model_series(store, model, kinds=("performance", "estimated_performance",
                                   "quality"), start=start, end=end, segments=True)  # fmt: skip
-    lat = query.latency(store, model, start=start, end=end)
+    period = store.profiles.window(model, start=start, end=end)
+    lat = query.latency_of(period)
+    outputs = [bars_svg(d.labels, [("reference", d.reference), ("current", d.current)],
+                        title=f"{d.feature}: reference vs this period",
+                        edges=d.edges if d.kind == "numeric" else None)
+               for d in query.outputs(store, model, window=period)[:6]]  # fmt: skip
     worst: dict[str, tuple[int, float, int]] = {}
     for i, feature in enumerate(heat.features):
         for cell in heat.cells[i]:
@@ -154,7 +159,7 @@ def _model_view(store: Any, model: str, days: int) -> dict[str, Any]:
         "heat_json": _heatmap_json(heat), "performance": _charts(perf, by_metric=True),
         "quality": _charts(quality, by_metric=False) + _feature_charts(per_feature),
         "volume_chart": lines_svg(lines, title="Events and labels per window") if first else None,
-        "latency": lat, "drifted": drifted,
+        "latency": lat, "drifted": drifted, "outputs": outputs,
         "segments": [(k, pts[-1]) for k, pts in sorted(segments.items())],
         "runs": list(reversed(volume[-20:])),
     }  # fmt: skip

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -27,6 +27,7 @@ from driftpilot.store import (
     Silence,
     Store,
     VolumePoint,
+    WindowProfile,
     now_us,
 )
 
@@ -44,7 +45,9 @@ __all__ = [
     "fleet",
     "heatmap",
     "latency",
+    "latency_of",
     "model_series",
+    "outputs",
     "run_report",
     "runs",
     "series",
@@ -183,7 +186,11 @@ class Latency:
 
 def latency(store: Store, model: str, *, start: int | None, end: int | None) -> Latency | None:
     """Return the latency p50/p95/p99 of ``[start, end)``; ``None`` if none was logged."""
-    window = store.profiles.window(model, start=start, end=end)
+    return latency_of(store.profiles.window(model, start=start, end=end))
+
+
+def latency_of(window: WindowProfile) -> Latency | None:
+    """Return the latency p50/p95/p99 of a merged window profile (``None``: none logged)."""
     if window.latency is None:
         return None
     column = next(iter(window.latency.columns.values()), None)
@@ -292,6 +299,43 @@ def _categorical(
         current=[cur_counts[i] / n_cur for i in order], n_reference=ref.n_valid,
         n_current=cur.n_valid, note=note, **common,  # type: ignore[arg-type]
     )  # fmt: skip
+
+
+def outputs(store: Store, model: str, *, window: WindowProfile) -> list[Distribution]:
+    """Return the prediction and score distributions of ``window`` beside the reference.
+
+    The reference is that of the model's newest run whose reference is a time range (its
+    merged profiles); without one, the reference side is empty (all shares 0).
+    """
+    reference: WindowProfile | None = None
+    for point in reversed(store.overview.volume(model, start=window.start, end=window.end)):
+        ref = store.runs.report(point.run_id).reference or {}
+        if ref.get("start") is not None and ref.get("end") is not None:
+            reference = store.profiles.window(model, start=int(ref["start"]), end=int(ref["end"]))
+            break
+    found: list[Distribution] = []
+    common = {"window_start": window.start or 0, "window_end": window.end or 0}
+    for part in ("prediction", "scores"):
+        current: Profile | None = getattr(window, part)
+        before: Profile | None = None if reference is None else getattr(reference, part)
+        if current is None:
+            continue
+        for name, summary in current.columns.items():
+            other = None if before is None else before.columns.get(name)
+            label = part if part == "prediction" and name == "prediction" else f"{part}: {name}"
+            if isinstance(summary, NumericSummary) and summary.n_valid:
+                base = other if isinstance(other, NumericSummary) and other.n_valid else None
+                dist = _numeric(base or summary, summary, {**common, "feature": label})
+                if base is None:
+                    dist = replace(dist, reference=[0.0] * len(dist.reference), n_reference=0)
+                found.append(dist)
+            elif isinstance(summary, CategoricalSummary) and summary.n_valid:
+                base_c = other if isinstance(other, CategoricalSummary) else None
+                dist = _categorical(base_c or summary, summary, {**common, "feature": label})
+                if base_c is None:
+                    dist = replace(dist, reference=[0.0] * len(dist.reference), n_reference=0)
+                found.append(dist)
+    return found
 
 
 # -- runs ----------------------------------------------------------------------------------------
