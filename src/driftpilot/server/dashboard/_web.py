@@ -105,7 +105,7 @@ def signer(request: Request) -> SessionSigner:
     found: SessionSigner | None = getattr(request.app.state, "session_signer", None)
     if found is None:
         alerting: Alerting = request.app.state.alerting
-        found = SessionSigner(alerting.links._resolved(), ttl_seconds=12 * 3600)
+        found = SessionSigner(alerting.links.secret(), ttl_seconds=12 * 3600)
         request.app.state.session_signer = found
     return found
 
