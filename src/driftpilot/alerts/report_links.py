@@ -107,6 +107,10 @@ class ReportLinks:
                     self._key = self._secret()
         return self._key
 
+    def secret(self) -> bytes:
+        """Return the HMAC key (read or generated on first use); other signers derive theirs."""
+        return self._resolved()
+
     def _signature(self, run_id: int, expires: int) -> str:
         message = f"driftpilot-report:{run_id}:{expires}".encode("ascii")
         digest = hmac.new(self._resolved(), message, hashlib.sha256).digest()

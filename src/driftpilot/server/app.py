@@ -31,6 +31,7 @@ from driftpilot.server._limits import BodyLimit
 from driftpilot.server._openapi import document_errors
 from driftpilot.server._url import RefuseNul
 from driftpilot.server.alerting import Alerting, run_dispatcher
+from driftpilot.server.dashboard import install_dashboard
 from driftpilot.server.metrics import AlertsFiring, ServiceMetrics
 from driftpilot.server.metrics import router as metrics_router
 from driftpilot.server.monitoring import load_files, pause, run_scheduler, store_specs
@@ -148,6 +149,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_docs(app, public_url=settings.public_url)
+    install_dashboard(app)
     app.include_router(health.router)
     app.include_router(metrics_router)
     app.include_router(reports.router)

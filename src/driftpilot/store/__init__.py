@@ -41,6 +41,14 @@ from driftpilot.store.metrics import (
 )
 from driftpilot.store.models import ModelRepository
 from driftpilot.store.monitors import MonitorRepository
+from driftpilot.store.overview import (
+    DriftCell,
+    FleetRow,
+    HeadlineMetric,
+    ModelPoint,
+    OverviewRepository,
+    VolumePoint,
+)
 from driftpilot.store.partials import ProfileRepository, WindowProfile
 from driftpilot.store.quarantine import QuarantineRepository
 from driftpilot.store.records import (
@@ -77,12 +85,15 @@ __all__ = [
     "BaselineRecord",
     "CheckState",
     "DeploymentRepository",
+    "DriftCell",
     "ErrorInfo",
     "EventRecord",
     "EventRepository",
     "EventResult",
     "FeatureSchema",
     "FeatureSpec",
+    "FleetRow",
+    "HeadlineMetric",
     "IngestResult",
     "KeyRepository",
     "LabelIngestResult",
@@ -93,6 +104,7 @@ __all__ = [
     "LegacyRow",
     "MetricsRepository",
     "MetricsSnapshot",
+    "ModelPoint",
     "ModelRecord",
     "ModelRepository",
     "MonitorOrigin",
@@ -101,6 +113,7 @@ __all__ = [
     "MonitorState",
     "NewApiKey",
     "OutboxItem",
+    "OverviewRepository",
     "Page",
     "ProfileRepository",
     "QuarantineRepository",
@@ -115,6 +128,7 @@ __all__ = [
     "StoreSource",
     "Task",
     "VersionRecord",
+    "VolumePoint",
     "WindowProfile",
     "check_store",
     "create_engine",
@@ -172,6 +186,7 @@ class Store:
         self.rejected = QuarantineRepository(engine)
         self.registry = RegistryRepository(engine)
         self.deployments = DeploymentRepository(engine, clock=clock)
+        self.overview = OverviewRepository(engine)
         self.source = StoreSource(self)
 
     @classmethod

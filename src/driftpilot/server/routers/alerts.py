@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
+from driftpilot.server.dashboard import query
 from driftpilot.server.deps import KeyFirstRoute, StoreDep, require
 from driftpilot.server.routers._common import error_responses, to_micros
 from driftpilot.server.schemas.alerts import (
@@ -40,14 +41,15 @@ SilenceId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The silence's i
 async def list_alerts(
     store: StoreDep,
     state: Annotated[str | None, Query(description="open, pending, firing, acknowledged, "
-                                       "resolved")] = None,
+                                       "resolved, or silenced (open and matched by an "
+                                       "active silence)")] = None,
     model: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AlertList:  # fmt: skip
     """List alerts, newest change first."""
     found = await run_in_threadpool(
-        lambda: store.alerts.list_alerts(state=state, model=model, limit=limit)
+        lambda: query.alerts(store, state=state, model=model, limit=limit)
     )
-    return AlertList(items=[AlertOut.model_validate(a.to_dict()) for a in found])
+    return AlertList(items=[AlertOut.model_validate(v.alert.to_dict()) for v in found])
 
 
 @router.get("/alerts/{alert_id}", dependencies=_read)
@@ -63,7 +65,7 @@ async def get_alert(alert_id: AlertId, store: StoreDep) -> AlertOut:
 async def acknowledge(alert_id: AlertId, store: StoreDep, body: AckBody | None = None) -> AlertOut:
     """Acknowledge a firing alert: no re-notification until it resolves."""
     by = body.by if body is not None else None
-    alert = await run_in_threadpool(lambda: store.alerts.acknowledge(alert_id, by=by))
+    alert = await run_in_threadpool(lambda: query.acknowledge(store, alert_id, by=by))
     return AlertOut.model_validate(alert.to_dict())
 
 
@@ -84,8 +86,8 @@ async def add_silence(body: SilenceBody, store: StoreDep) -> SilenceOut:
     ends = to_micros(body.ends_at)
     assert ends is not None
     silence = await run_in_threadpool(
-        lambda: store.alerts.add_silence(
-            body.matchers, ends_at=ends, starts_at=to_micros(body.starts_at),
+        lambda: query.silence(
+            store, dict(body.matchers), ends_at=ends, starts_at=to_micros(body.starts_at),
             created_by=body.created_by, comment=body.comment,
         )
     )  # fmt: skip

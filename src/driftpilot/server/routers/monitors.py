@@ -33,6 +33,7 @@ from driftpilot.monitor import (
 from driftpilot.monitor._yaml import load_yaml
 from driftpilot.monitor.windows import count_windows_between, window_at
 from driftpilot.server._errors import error_response
+from driftpilot.server.dashboard import query
 from driftpilot.server.deps import KeyFirstRoute, SettingsDep, StoreDep, require
 from driftpilot.server.monitoring import check_against_model, spec_of
 from driftpilot.server.routers._common import error_responses, to_datetime, to_micros
@@ -263,8 +264,13 @@ async def list_runs(
 ) -> RunList:  # fmt: skip
     """List a monitor's runs, newest window first."""
     runs = await run_in_threadpool(
-        lambda: store.runs.runs(
-            name, start=to_micros(start), end=to_micros(end), limit=limit, revisions=revisions
+        lambda: query.runs(
+            store,
+            name,
+            start=to_micros(start),
+            end=to_micros(end),
+            limit=limit,
+            revisions=revisions,
         )
     )
     return RunList(items=[_summary(r) for r in runs])
@@ -275,7 +281,7 @@ async def get_report(
     run_id: Annotated[int, Path(ge=1, le=2**63 - 1)], store: StoreDep
 ) -> dict[str, Any]:
     """Return the full report of one run (stable keys; times as ISO-8601 text)."""
-    report = await run_in_threadpool(store.runs.report, run_id)
+    report = await run_in_threadpool(query.run_report, store, run_id)
     return _report(report.to_dict())
 
 
@@ -294,9 +300,9 @@ async def series(
     by more than one check (a realized and an estimated ``accuracy``) or monitor, ``check``
     (or ``monitor``) is required: a 422 names it and lists the candidates.
     """
-    await run_in_threadpool(store.models.get_model, model)
     points = await run_in_threadpool(
-        lambda: store.runs.series(
+        lambda: query.series(
+            store,
             model,
             metric=metric,
             monitor=monitor,

@@ -4,8 +4,9 @@ Alerts link here ("Open the report"): the token (``driftpilot.alerts.report_link
 this one run, read-only, until it expires, without an API key, so a browser opens it from
 Slack or an e-mail. A missing, malformed, tampered or expired token is a 403, as an HTML page
 for a browser (``Accept: text/html``) and as the JSON error object otherwise. The token is
-checked before the run is looked up, so run ids cannot be probed. Until the dashboard exists
-this page is the human view of a run; ``GET /v1/runs/{run_id}`` is the JSON, with a key.
+checked before the run is looked up, so run ids cannot be probed. The same token also opens
+the dashboard's page of the run (``/dashboard/runs/{run_id}?token=``); ``GET
+/v1/runs/{run_id}`` is the JSON, with a key.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from driftpilot.alerts.report_links import ReportLinkError, ReportLinks
 from driftpilot.monitor._html import render_run_html
 from driftpilot.server._errors import error_response
+from driftpilot.server.dashboard import query
 from driftpilot.server.deps import StoreDep
 from driftpilot.store import now_us
 
@@ -82,5 +84,5 @@ async def run_report_page(
         await run_in_threadpool(links.verify, run_id, token, now=now_us())
     except ReportLinkError as err:
         return _forbidden(request, err)
-    report = await run_in_threadpool(store.runs.report, run_id)
+    report = await run_in_threadpool(query.run_report, store, run_id)
     return HTMLResponse(render_run_html(report, run_id=run_id), headers=_HEADERS)
