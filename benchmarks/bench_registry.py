@@ -22,8 +22,8 @@ Measured, on random models, ``--samples`` times each, one call at a time:
   commit cost, no checks).
 
 Each sample times one call and then one baseline call, interleaved, so both meet the same
-page cache and the same load. The goal is < 50 ms for both at p99. The CPU model and load average are printed beside the
-table, since the machine is shared.
+page cache and the same load. The goal is < 50 ms for both at p99. The CPU model and load
+average are printed beside the table, since the machine is shared.
 """
 
 from __future__ import annotations
