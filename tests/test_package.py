@@ -57,7 +57,13 @@ def test_errors_share_one_root_and_keep_builtin_bases() -> None:
         assert issubclass(error, errors.DriftpilotError)
         if error is not errors.DriftpilotError:
             assert issubclass(
-                error, ValueError | TypeError | LookupError | PermissionError | ImportError
+                error,
+                ValueError
+                | TypeError
+                | LookupError
+                | PermissionError
+                | ImportError
+                | ConnectionError,
             )
     codes = [getattr(errors, n).code for n in errors.__all__]
     assert len(codes) == len(set(codes))

@@ -55,6 +55,29 @@ MAX_PAGE = 1000
 _V, _A, _M = t.model_versions, t.model_aliases, t.alias_moves
 _SUMMARY = (_V.c.id, _V.c.version, _V.c.status, _V.c.revision, _V.c.artifact_flavor,
             _V.c.artifact_sha256, _V.c.created_at, _V.c.registered_at)  # fmt: skip
+_BASELINE = (
+    sa.select(sa.func.max(t.baselines.c.id))
+    .where(t.baselines.c.version_id == _V.c.id)
+    .scalar_subquery()
+    .label("baseline_id")
+)
+# Built once: a listing is one call of the hot path, and building a statement costs more
+# than running it.
+_MODEL_ID = (
+    sa.select(t.models.c.id).where(t.models.c.name == sa.bindparam("model")).scalar_subquery()
+)
+_LIST = (
+    sa.select(*_SUMMARY, _BASELINE)
+    .where(_V.c.model_id == _MODEL_ID, _V.c.id > sa.bindparam("after"))
+    .order_by(_V.c.id)
+    .limit(sa.bindparam("limit"))
+)
+_LIST_STATUS = _LIST.where(_V.c.status == sa.bindparam("status"))
+_MODEL_ALIASES = (
+    sa.select(_A.c.version_id, _A.c.alias)
+    .where(_A.c.model_id == _MODEL_ID, _A.c.version_id.is_not(None))
+    .order_by(_A.c.alias)
+)
 _MOVE_REVISION = next(c for c in _M.constraints if isinstance(c, sa.UniqueConstraint))
 
 
@@ -116,21 +139,18 @@ class RegistryRepository:
                 f"The 'limit' must be in [1, {MAX_PAGE}]. Got {limit} instead."
             )
         after = _decode(cursor)
-        baseline = (
-            sa.select(sa.func.max(t.baselines.c.id))
-            .where(t.baselines.c.version_id == _V.c.id)
-            .scalar_subquery()
-        )
+        params: dict[str, Any] = {"model": model, "after": after, "limit": limit + 1}
+        statement = _LIST
+        if status is not None:
+            statement, params["status"] = _LIST_STATUS, VersionStatus(status).value
         with read(self._engine) as connection:
-            model_id = model_row(connection, model).id
-            query = sa.select(*_SUMMARY, baseline.label("baseline_id")).where(
-                _V.c.model_id == model_id, _V.c.id > after
-            )
-            if status is not None:
-                query = query.where(_V.c.status == VersionStatus(status).value)
-            rows = connection.execute(query.order_by(_V.c.id).limit(limit + 1)).all()
+            rows = connection.execute(statement, params).all()
             page = rows[:limit]
-            aliases = _aliases_of(connection, model_id, [r.id for r in page])
+            if page:
+                aliases = _model_aliases(connection, model)
+            else:
+                model_row(connection, model)  # NotFoundError for a model that does not exist
+                aliases = {}
         items = tuple(
             VersionSummary(
                 model=model,
@@ -405,6 +425,14 @@ def _aliases_of(
         .where(_A.c.model_id == model_id, _A.c.version_id.in_(version_ids))
         .order_by(_A.c.alias)
     ):
+        found.setdefault(row.version_id, []).append(row.alias)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _model_aliases(connection: sa.Connection, model: str) -> dict[int, tuple[str, ...]]:
+    """Return the aliases of every version of a model that has one (a model has few)."""
+    found: dict[int, list[str]] = {}
+    for row in connection.execute(_MODEL_ALIASES, {"model": model}):
         found.setdefault(row.version_id, []).append(row.alias)
     return {k: tuple(v) for k, v in found.items()}
 
