@@ -1,6 +1,7 @@
 """False alarms under no drift and power under known shifts, for the new rule and the old one.
 
 Usage: python benchmarks/bench_verdicts.py [--sets N] [--quick] [--no-power] [--no-grid]
+       [--baseline-cost]
 
 A/A grid: for each n_reference x n_current cell, ``--sets`` data sets in which reference and
 current are drawn from the same distributions, 14 columns each: categorical with 2, 5, 50,
@@ -22,6 +23,11 @@ any feature flagged, and with a ``warning`` or worse, which for the monitor is t
 thing), and the highest per-column flag rate with its column. A 1,000,000-row reference is
 drawn ``max(1, sets // 10)`` times and reused across the sets (drawing and profiling it per
 set would take hours on two shared cores); other references are drawn per set.
+
+``--baseline-cost``: per reference size, the saved JSON bytes of one numeric (lognormal)
+column, the CPU time to profile 4 such columns and the KS ``error_bound`` of a baseline
+against 5,000 raw values, with the exact quantile grid of 500 and 1,000 cells and with the
+KLL sketch alone (``quantile_grid=0``, the format before the grids).
 
 Power: 100k + 100k rows with a 0.5 sd mean shift, a x1.5 spread and a 30% mix change (a
 Zipf 5-category column whose weights become 0.7 w + 0.3 reversed(w)), and 1M + 1M with a
@@ -194,6 +200,27 @@ def _print_power(sets: int) -> None:
             print(f"  {label:<58} {rule}: {row}")
 
 
+def _print_baseline_cost() -> None:
+    import json
+
+    print("\nBaseline cost per numeric column (lognormal), and the KS bound against raw data")
+    print(f"{'n_ref':>10} {'quantile_grid':>14} {'JSON bytes':>11} {'CPU s (4 cols)':>15} "
+          f"{'KS error_bound':>15}")  # fmt: skip
+    rng = np.random.default_rng(0)
+    current = {"x": rng.lognormal(size=5_000)}
+    for n in (1_000, 10_000, 100_000, 1_000_000):
+        data = {f"x{i}": rng.lognormal(size=n) for i in range(4)}
+        for grid in (0, 500, 1_000):
+            config = dp.ProfileConfig(quantile_grid=grid)
+            start = time.process_time()
+            saved = dp.profile(data, config=config)
+            seconds = time.process_time() - start
+            size = len(json.dumps(saved.columns["x0"].to_dict()))
+            one = dp.baseline({"x": data["x0"]}, config=config)
+            bound = dp.compare(one, current, test="ks").columns["x"].error_bound
+            print(f"{n:>10,} {grid:>14} {size:>11,} {seconds:>15.3f} {bound:>15.5f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", type=int, default=50, help="A/A data sets per cell")
@@ -202,6 +229,8 @@ def main() -> None:
     parser.add_argument("--power-sets", type=int, default=5)
     parser.add_argument("--no-power", action="store_true")
     parser.add_argument("--no-grid", action="store_true")
+    parser.add_argument("--baseline-cost", action="store_true",
+                        help="only the baseline size and KS bound table")  # fmt: skip
     args = parser.parse_args()
     with open("/proc/cpuinfo") as handle:
         model = next((line.split(":", 1)[1].strip() for line in handle
@@ -210,6 +239,9 @@ def main() -> None:
     sets = 20 if args.quick and args.sets == 50 else args.sets
     references = QUICK_REFERENCE if args.quick else N_REFERENCE
     currents = QUICK_CURRENT if args.quick else N_CURRENT
+    if args.baseline_cost:
+        _print_baseline_cost()
+        return
     if not args.no_grid:
         _print_grid(sets, references, currents)
     if not args.no_power:

