@@ -16,7 +16,7 @@ to that revision, fill it with the reference rows its schema holds (``upgrade_da
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -213,7 +213,8 @@ def _check_derived(engine: sa.Engine, ref: Reference, revision: str) -> None:
 
 def _built_at(
     kind: str, revision: str, tmp_path: Path, request: pytest.FixtureRequest, ref: Reference
-) -> Iterator[str]:
+) -> str:
+    """Return the URL of a new database at ``revision`` holding the rows its schema holds."""
     url = empty_database(kind, tmp_path, request)
     engine = create_engine(url)
     migrate.upgrade(engine, revision)
@@ -235,7 +236,7 @@ def _built_at(
             assert not absent, f"FILLS[{r!r}] names {table} columns {absent} not at {revision}"
     fill_rows(engine, ref, upto)
     engine.dispose()
-    yield url
+    return url
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
@@ -251,7 +252,7 @@ def test_a_database_filled_at_a_past_revision_upgrades_and_reads_back_through_ev
 ) -> None:
     if revision not in FILLS:
         pytest.fail(_no_fill_message(revision, dict(REVISIONS)[revision]))
-    url = next(_built_at(kind, revision, tmp_path, request, reference))
+    url = _built_at(kind, revision, tmp_path, request, reference)
     server = Server(url, tmp_path)  # upgrades the database at start
     try:
         headers = {"Authorization": f"Bearer {reference.key}"}

@@ -228,3 +228,10 @@ def test_a_database_with_nothing_wrong_checks_clean(db_url: str) -> None:
     assert result.scanned["events"] == 30
     assert seen
     assert seen[-1][0] == seen[-1][1]
+
+
+def test_a_bad_database_url_is_one_line_and_exit_2() -> None:
+    done = run_cli("store", "check", "--db", "mysql://user@localhost/db")
+    assert done.returncode == 2
+    assert "SQLite or PostgreSQL" in done.stderr
+    assert "Traceback" not in done.stderr

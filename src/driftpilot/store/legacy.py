@@ -147,18 +147,22 @@ def _time_problem(value: int, where: str) -> tuple[str, str, str] | None:
 
 
 def _chunks(
-    connection_engine: sa.Engine | sa.Connection, query: sa.Select[Any], key: sa.ColumnElement[int]
+    source: sa.Engine | sa.Connection, query: sa.Select[Any], key: sa.ColumnElement[int]
 ) -> Iterator[list[sa.Row[Any]]]:
-    """Yield the rows of ``query`` in chunks ordered by ``key`` (keyset paging)."""
+    """Yield the rows of ``query`` in chunks ordered by ``key`` (keyset paging).
+
+    On an engine each chunk is its own short read transaction; on a connection (the repair's
+    write transaction) every chunk is read in that transaction.
+    """
     after: int | None = None
     while True:
         page = query.order_by(key).limit(CHUNK)
         if after is not None:
             page = page.where(key > after)
-        if isinstance(connection_engine, sa.Connection):
-            rows = connection_engine.execute(page).all()
+        if isinstance(source, sa.Connection):
+            rows = source.execute(page).all()
         else:
-            with read(connection_engine) as connection:
+            with read(source) as connection:
                 rows = connection.execute(page).all()
         if not rows:
             return
@@ -186,6 +190,7 @@ def _bucket_problem(start: int, seconds: int, where: str) -> tuple[str, str, str
     return None
 
 
+#: Seconds in the day a rollup covers.
 _DAY = 86_400
 
 
