@@ -136,3 +136,52 @@ def test_serve_model_mistakes_are_one_line_and_exit_2() -> None:
     assert down.returncode == 2
     assert "Could not read the deployment" in down.stderr
     assert "Traceback" not in down.stderr + missing.stderr + bad_spec.stderr
+
+
+@pytest.mark.slow
+def test_serve_model_loads_the_registrys_artifacts_without_a_loader(
+    service: tuple[Server, dict[str, str]], tmp_path: Path
+) -> None:
+    """The default: versions come from the registry (skops artifacts, SHA-256 checked)."""
+    import skops.io as sio
+
+    from driftpilot.ingest import RegistryClient
+    from driftpilot.lifecycle import Signature
+    from serving.sklearn_models import FEATURES, trained
+
+    server, headers = service
+    api = server.url
+    key = headers["Authorization"].split()[1]
+    assert httpx.post(f"{api}/v1/models", json={"name": "churn", "task": "binary"},
+                      headers=headers).status_code == 201  # fmt: skip
+    signature = Signature(inputs=dict.fromkeys(FEATURES, "float"))
+    with RegistryClient(api, api_key=key) as registry:
+        for version in ("1", "2"):
+            path = tmp_path / f"churn-{version}.skops"
+            sio.dump(trained(version), path)
+            registry.register("churn", version, path, flavor="sklearn", signature=signature)
+    _deploy(api, headers, {"action": "set_champion", "version": "1", "reason": "go"}, 0)
+    port = free_port()
+    log = (tmp_path / "serve-model.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "driftpilot", "serve-model", "churn", "--url", api,
+         "--api-key", key, "--port", str(port), "--interval", "0.2", "--log-level", "warning",
+         "--no-log-predictions"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(lambda: httpx.get(f"{base}/healthz", timeout=1).status_code == 200)
+        first = httpx.post(f"{base}/predict", json={"rows": ROWS}).json()["predictions"]
+        assert {p["model_version"] for p in first} == {"1"}
+        assert [p["prediction"] for p in first] == load("churn", "1").predict(ROWS)
+        _deploy(api, headers, {"action": "set_champion", "version": "2", "reason": "better"}, 1)
+        _wait(lambda: httpx.get(f"{base}/status").json()["revision"] == 2)
+        second = httpx.post(f"{base}/predict", json={"rows": ROWS}).json()["predictions"]
+        assert {p["model_version"] for p in second} == {"2"}
+        assert [p["prediction"] for p in second] == load("churn", "2").predict(ROWS)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        log.close()
+    assert process.returncode in (0, -signal.SIGTERM), (tmp_path / "serve-model.log").read_text()

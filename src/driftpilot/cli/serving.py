@@ -1,9 +1,12 @@
 """``driftpilot serve-model MODEL``: the serving router over HTTP (``driftpilot.serving``).
 
 The router reads the model's deployment from a driftpilot service (``--url``, polled every
-``--interval`` seconds with a conditional GET), loads the versions it names with the loader
-given as ``--loader module:function`` (``function(model, version) -> Predictor``), and logs
-every prediction back to the same service with its version and cohort.
+``--interval`` seconds with a conditional GET), loads the versions it names from the same
+service's registry (each version's registered artifact, downloaded and checked against its
+SHA-256, loaded by its flavor; ``--trust`` and ``--allow-pickle`` as for ``models``), or with
+the loader given as ``--loader module:function`` (``function(model, version) -> Predictor``)
+for models kept elsewhere, and logs every prediction back to the same service with its
+version and cohort.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from driftpilot.cli.app import _user_errors, app, stderr
 from driftpilot.errors import InvalidParameterError
 
 if TYPE_CHECKING:
+    from driftpilot.lifecycle import Predictor
     from driftpilot.serving import Loader
 
-__all__ = ["load_loader", "serve_model"]
+__all__ = ["load_loader", "registry_loader", "serve_model"]
 
 
 def load_loader(spec: str) -> Loader:
@@ -51,17 +55,41 @@ def load_loader(spec: str) -> Loader:
     return loader  # type: ignore[no-any-return]
 
 
+def registry_loader(
+    url: str, api_key: str | None, *, trusted: tuple[str, ...] = (), allow_pickle: bool = False
+) -> Loader:
+    """Return a loader that downloads each version's artifact from the service's registry.
+
+    The files go to one temporary folder that lives as long as the process (the ``python``
+    flavor keeps reading its folder).
+    """
+    import tempfile
+
+    from driftpilot.ingest import RegistryClient
+
+    registry = RegistryClient(url, api_key=api_key)
+    workdir = tempfile.mkdtemp(prefix="driftpilot-serve-model-")
+
+    def load(model: str, version: str) -> Predictor:
+        return registry.load(
+            model, version, workdir=workdir, trusted=trusted, allow_pickle=allow_pickle
+        )
+
+    return load
+
+
 @app.command("serve-model")
 @_user_errors
 def serve_model(
     model: Annotated[str, typer.Argument(help="The model to serve.")],
     loader: Annotated[
-        str,
+        str | None,
         typer.Option(
             envvar="DRIFTPILOT_LOADER",
-            help="module:function returning a Predictor for (model, version).",
+            help="module:function returning a Predictor for (model, version); "
+            "default: the registry's artifacts.",
         ),
-    ],
+    ] = None,
     url: Annotated[
         str, typer.Option(envvar="DRIFTPILOT_URL", help="The driftpilot service.")
     ] = "http://127.0.0.1:8000",
@@ -78,6 +106,14 @@ def serve_model(
     log_predictions: Annotated[
         bool, typer.Option(help="Log every prediction to the service with its cohort.")
     ] = True,
+    trust: Annotated[
+        list[str] | None,
+        typer.Option(help="A skops type to trust when loading from the registry (repeatable)."),
+    ] = None,
+    allow_pickle: Annotated[
+        bool,
+        typer.Option(help="Load pickle artifacts from the registry (they run any code)."),
+    ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
 ) -> None:
     """Serve MODEL's deployment: champion, canary at its weight, shadows (POST /predict)."""
@@ -86,7 +122,11 @@ def serve_model(
     from driftpilot.ingest import Client
     from driftpilot.serving import HttpDeploymentSource, Router, create_serving_app
 
-    function = load_loader(loader)
+    function = (
+        load_loader(loader)
+        if loader is not None
+        else registry_loader(url, api_key, trusted=tuple(trust or ()), allow_pickle=allow_pickle)
+    )
     source = HttpDeploymentSource(url, model, api_key=api_key)
     deployment = source.fetch(None)  # fails here, in one line, for a bad URL, key or model
     assert deployment is not None
