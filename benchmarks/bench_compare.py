@@ -58,22 +58,11 @@ from typing import Any
 
 import numpy as np
 
+from _machine import cpu_model as _cpu_model
+
 CASES = ("sort floor", "scipy loop", "ks/chi2", "defaults", "vs baseline", "profile")
 SMALL_CELLS = ("10000x25", "100000x25", "1000000x25")
 BIG_CELLS = ("4000000x25", "1000000x105", "1000000x500")
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    import platform
-
-    return platform.processor() or "unknown"
 
 
 def _simd() -> str:

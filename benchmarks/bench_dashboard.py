@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -44,6 +43,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from _machine import cpu_model as _cpu
 from driftpilot.monitor import CheckResult, MonitorReport
 from driftpilot.server import Settings, create_app
 from driftpilot.store import Store, create_engine
@@ -52,16 +52,6 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 HOUR_US = 3_600_000_000
 T0 = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
 GOAL_S = 1.0
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def _report(i: int, features: int, rng: np.random.Generator, model: str) -> MonitorReport:

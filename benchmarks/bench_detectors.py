@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,18 +26,8 @@ import numpy as np
 from river import drift
 from river.drift import binary
 
+from _machine import cpu_model as _cpu
 from driftpilot.detectors import ADWIN, DDM, EDDM, KSWIN, PageHinkley, _adwin_kernel
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _river_loop(make: Callable[[], Any], stream: list[Any]) -> tuple[float, list[int]]:

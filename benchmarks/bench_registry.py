@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -39,10 +38,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
 
+from _machine import cpu_model
 from driftpilot.store import Store, create_engine, now_us
 from driftpilot.store import _tables as t
 from driftpilot.store._engine import read, write
@@ -50,16 +49,6 @@ from driftpilot.store._engine import read, write
 PG_URL = os.environ.get(
     "DRIFTPILOT_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def fill(store: Store, models: int, versions: int) -> None:

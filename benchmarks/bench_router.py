@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import signal
 import socket
 import subprocess
@@ -34,6 +33,7 @@ import httpx
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from _machine import cpu_model as _cpu
 from driftpilot.lifecycle import RoutingKey, SetChampion, SetRouting, SetWeight, StartCanary
 from driftpilot.serving import Router, StoreDeploymentSource
 from driftpilot.store import Store, create_engine
@@ -64,17 +64,6 @@ def load(model: str, version: str) -> SklearnPredictor:
     x = rng.normal(size=(2000, len(FEATURES)))
     y = (x @ rng.normal(size=len(FEATURES)) > 0).astype(int)
     return SklearnPredictor(LogisticRegression().fit(x, y))
-
-
-def _cpu() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def _load() -> str:
