@@ -3,8 +3,11 @@
 ``build_reference`` makes a database at the newest revision the way a user does, through the
 service (a model, versions, a baseline, events with features, predictions, scores and
 segments, labels, a rejected event, a monitor with runs, check results and a firing alert, a
-silence, API keys), plus the rows no route writes directly (outbox notifications, a lease, a
-streaming detector's state), and records what every GET route answers on it.
+silence, API keys, two registered versions with scikit-learn artifacts saved with skops, one
+validated with a report, an alias moved from one to the other, a deployment with a champion
+and a canary), plus the rows no route writes directly (outbox notifications, a lease, a
+streaming detector's state with its model version), and records what every GET route answers
+on it.
 
 ``FILLS`` says, per migration revision, which tables and columns that revision's schema
 holds data in (``Fill``): a table a revision creates, or the columns it adds to one. A
