@@ -116,11 +116,15 @@ def expected(tmp_path_factory: pytest.TempPathFactory, reference: Reference) -> 
 
 
 @pytest.fixture
-def service_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No background work in the served process: what it answers is what is stored."""
+def service_env(monkeypatch: pytest.MonkeyPatch, reference: Reference) -> None:
+    """No background work in the served process: what it answers is what is stored.
+
+    The served process reads the reference's artifact store: an upgrade moves no file.
+    """
     for name, value in {
         "DRIFTPILOT_MONITOR_TICK_SECONDS": "0", "DRIFTPILOT_DISPATCH_SECONDS": "0",
         "DRIFTPILOT_REPORT_SECRET": REPORT_SECRET,
+        "DRIFTPILOT_ARTIFACTS": str(reference.artifacts),
     }.items():  # fmt: skip
         monkeypatch.setenv(name, value)
 

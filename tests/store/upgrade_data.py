@@ -3,8 +3,11 @@
 ``build_reference`` makes a database at the newest revision the way a user does, through the
 service (a model, versions, a baseline, events with features, predictions, scores and
 segments, labels, a rejected event, a monitor with runs, check results and a firing alert, a
-silence, API keys), plus the rows no route writes directly (outbox notifications, a lease, a
-streaming detector's state), and records what every GET route answers on it.
+silence, API keys, two registered versions with scikit-learn artifacts saved with skops, one
+validated with a report, an alias moved from one to the other, a deployment with a champion
+and a canary), plus the rows no route writes directly (outbox notifications, a lease, a
+streaming detector's state with its model version), and records what every GET route answers
+on it.
 
 ``FILLS`` says, per migration revision, which tables and columns that revision's schema
 holds data in (``Fill``): a table a revision creates, or the columns it adds to one. A
@@ -16,6 +19,8 @@ could have written. A new migration must add its ``Fill`` (the test says so).
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -36,9 +41,12 @@ from driftpilot.store import Store, create_engine, now_us
 from driftpilot.store import _tables as t
 
 __all__ = [
+    "ALIAS",
+    "CANARY",
     "FILLS",
     "MODEL",
     "MONITOR",
+    "REGISTERED",
     "REPORT_SECRET",
     "Answers",
     "Fill",
@@ -54,6 +62,8 @@ __all__ = [
 ]
 
 MODEL, MONITOR = "loans", "loans-1h"
+#: The registered versions (``REGISTERED`` validated, with a report) and the alias moved.
+REGISTERED, CANARY, ALIAS = "v2", "v3", "production"
 REPORT_SECRET = "upgrade-test-report-secret-0123456789abcdef"
 FAR = 2**62
 SLO_AT = "2026-01-01T06:00:00Z"
@@ -131,6 +141,28 @@ FILLS: dict[str, Fill] = {
     "0008": Fill({
         "dp_check_states": ("monitor_id", "check", "window_end", "status", "judged_end"),
     }),
+    "0010": Fill({
+        "dp_model_versions": ("status", "revision", "artifact_uri", "artifact_flavor",
+                              "artifact_size", "artifact_sha256", "artifact_options",
+                              "signature", "lineage", "metrics", "description", "tags",
+                              "created_by", "registered_at"),
+        "dp_model_aliases": ("model_id", "alias", "version_id", "revision", "updated_at"),
+        "dp_alias_moves": ("id", "model_id", "alias", "version", "previous", "actor", "reason",
+                           "revision", "rollback", "moved_at"),
+        "dp_version_reports": ("id", "version_id", "name", "document", "created_by",
+                               "created_at"),
+        "dp_version_changes": ("id", "version_id", "revision", "status_from", "status_to",
+                               "actor", "reason", "changed_at"),
+    }, note="the registry: versions with artifacts, statuses, reports, aliases and moves"),
+    "0011": Fill({
+        "dp_deployments": ("model_id", "revision", "state", "updated_at"),
+        "dp_deployment_changes": ("id", "model_id", "revision", "action", "params", "actor",
+                                  "reason", "state", "at"),
+    }, note="a deployment with a champion and a canary, and its history"),
+    "0012": Fill(
+        {"dp_detector_states": ("model_version",)},
+        note="the model version that served a detector state's window",
+    ),
 }  # fmt: skip
 
 #: Columns that find a row for an ``UPDATE`` (tables without an ``id``).
@@ -138,6 +170,8 @@ _KEYS = {
     "dp_monitor_leases": ("monitor_id", "window_start", "window_end"),
     "dp_detector_states": ("monitor_id", "check_name", "segment", "window_end"),
     "dp_check_states": ("monitor_id", "check"),
+    "dp_model_aliases": ("model_id", "alias"),
+    "dp_deployments": ("model_id",),
 }
 
 
@@ -156,6 +190,7 @@ class Reference:
     alert_id: int
     series: dict[str, str]
     token: str
+    artifacts: Path
 
 
 @dataclass(frozen=True)
@@ -187,7 +222,16 @@ def routes(ref: Reference) -> dict[str, str]:
         "/v1/models/{model}/rejected": f"{model}/rejected",
         "/v1/models/{model}/series": f"{model}/series?{series}",
         "/v1/models/{model}/versions": f"{model}/versions",
+        "/v1/models/{model}/versions/{version}": f"{model}/versions/{REGISTERED}",
+        "/v1/models/{model}/versions/{version}/artifact": (
+            f"{model}/versions/{REGISTERED}/artifact"
+        ),
         "/v1/models/{model}/versions/{version}/baseline": f"{model}/versions/v1/baseline",
+        "/v1/models/{model}/aliases": f"{model}/aliases",
+        "/v1/models/{model}/aliases/{alias}": f"{model}/aliases/{ALIAS}",
+        "/v1/models/{model}/aliases/{alias}/history": f"{model}/aliases/{ALIAS}/history",
+        "/v1/models/{model}/deployment": f"{model}/deployment",
+        "/v1/models/{model}/deployment/history": f"{model}/deployment/history",
         "/v1/monitors": "/v1/monitors",
         "/v1/monitors/{name}": f"/v1/monitors/{MONITOR}",
         "/v1/monitors/{name}/runs": f"/v1/monitors/{MONITOR}/runs?revisions=true",
@@ -208,6 +252,12 @@ def _decode(route: str, response: Any) -> Any:
         return [json.loads(line) for line in response.text.splitlines()]
     if route in ("/metrics", "/reports/runs/{run_id}"):
         return response.text
+    if route.endswith("/artifact"):  # the bytes, as their digest, beside the digest announced
+        return {
+            "sha256": hashlib.sha256(response.content).hexdigest(),
+            "size": len(response.content),
+            "checksum": response.headers["X-Checksum-SHA256"],
+        }
     return response.json()
 
 
@@ -328,6 +378,84 @@ def _populate(api: TestClient) -> None:
     assert api.post("/v1/keys", json={"scopes": ["read"], "name": "reader"}).status_code == 201
     revoked = api.post("/v1/keys", json={"scopes": ["ingest"], "name": "gone"}).json()
     assert api.delete(f"/v1/keys/{revoked['key_id']}").status_code == 200
+    _register(api, traffic.events[:400], traffic.labels[:400])
+    _deploy(api)
+
+
+def _skops_model(events: list[dict[str, Any]], labels: list[dict[str, Any]], c: float) -> bytes:
+    """A logistic regression on the traffic's numeric features, saved with skops."""
+    import pandas as pd
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    truth = {label["event_id"]: int(label["value"]) for label in labels}
+    rows = [e for e in events if e["event_id"] in truth]
+    frame = pd.DataFrame([{k: e["features"][k] for k in _INPUTS} for e in rows])
+    frame["y"] = [truth[e["event_id"]] for e in rows]
+    frame = frame.dropna()  # the event whose income is NaN
+    model = LogisticRegression(C=c, max_iter=500).fit(frame[list(_INPUTS)], frame["y"])
+    data: bytes = sio.dumps(model)
+    return data
+
+
+_INPUTS = ("age", "income", "credit_score")
+
+
+def _register(api: TestClient, events: list[dict[str, Any]], labels: list[dict[str, Any]]) -> None:
+    """Two versions registered with an artifact; one validated with a report; an alias moved."""
+    versions = f"/v1/models/{MODEL}/versions"
+    for version, c in ((REGISTERED, 1.0), (CANARY, 0.1)):
+        data = _skops_model(events, labels, c)
+        manifest = {
+            "flavor": "sklearn", "sha256": hashlib.sha256(data).hexdigest(),
+            "signature": {"inputs": dict.fromkeys(_INPUTS, "float"), "outputs": {"default": "int"}},
+            "lineage": {"data_fingerprint": "a" * 64, "data_start": "2026-01-01T00:00:00Z",
+                        "data_end": "2026-01-01T03:00:00Z", "code_version": "git:1234abc",
+                        "parameters": {"C": c}, "baseline_id": None},
+            "metrics": {"validation": {"roc_auc": 0.71}, "training": {"log_loss": 0.6}},
+            "description": f"C={c}",
+            "tags": {"team": "risk"}, "actor": "trainer",
+        }  # fmt: skip
+        answer = api.put(
+            f"{versions}/{version}/artifact",
+            files={"file": ("model.skops", io.BytesIO(data), "application/octet-stream")},
+            data={"manifest": json.dumps(manifest)},
+        )
+        assert answer.status_code == 201, answer.text
+        download = api.get(f"{versions}/{version}/artifact")
+        assert download.status_code == 200, download.text
+        assert download.content == data
+    tag = api.get(f"{versions}/{REGISTERED}").headers["ETag"]
+    answer = api.post(
+        f"{versions}/{REGISTERED}/status", headers={"If-Match": tag},
+        json={"status": "validated", "reason": "passed the holdout gate", "actor": "gate"},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+    answer = api.post(
+        f"{versions}/{REGISTERED}/reports",
+        json={"name": "holdout-2026-01", "document": {"roc_auc": 0.71, "n": 400}},
+    )
+    assert answer.status_code == 201, answer.text
+    alias = f"/v1/models/{MODEL}/aliases/{ALIAS}"
+    answer = api.put(alias, json={"version": CANARY, "reason": "first release"})
+    assert answer.status_code == 200, answer.text
+    answer = api.put(
+        alias, headers={"If-Match": answer.headers["ETag"]},
+        json={"version": REGISTERED, "reason": "the validated one", "actor": "release"},
+    )  # fmt: skip
+    assert answer.status_code == 200, answer.text
+
+
+def _deploy(api: TestClient) -> None:
+    """A champion, then a canary beside it."""
+    deployment = f"/v1/models/{MODEL}/deployment"
+    for action in (
+        {"action": "set_champion", "version": REGISTERED, "reason": "the validated version"},
+        {"action": "start_canary", "version": CANARY, "weight": 0.1, "owner": "rollout-7",
+         "reason": "try the smaller C"},
+    ):  # fmt: skip
+        answer = api.patch(deployment, json=action)
+        assert answer.status_code == 200, answer.text
 
 
 def _rows_no_route_writes(engine: sa.Engine) -> None:
@@ -356,21 +484,22 @@ def _rows_no_route_writes(engine: sa.Engine) -> None:
             monitor_id=monitor, check_name="stream", segment="", window_end=1_767_240_000_000_000,
             window_start=1_767_236_400_000_000, fingerprint="f" * 64,
             state=json.dumps({"kind": "page_hinkley", "n": 42}), n_fed=42,
-            updated_at=1_767_240_000_000_000,
+            model_version="v1", updated_at=1_767_240_000_000_000,
         ))  # fmt: skip
 
 
-def _settings(url: str, folder: Path) -> Settings:
+def _settings(url: str, folder: Path, artifacts: Path) -> Settings:
     return Settings(
         db=url, data_dir=folder, maintenance_seconds=0, monitor_tick_seconds=0,
-        dispatch_seconds=0, report_secret=REPORT_SECRET,
+        dispatch_seconds=0, report_secret=REPORT_SECRET, artifacts=str(artifacts),
     )  # fmt: skip
 
 
 def build_reference(folder: Path) -> Reference:
     """Build the reference database in ``folder`` (at the newest revision, by the service)."""
     url = f"sqlite:///{folder / 'reference.db'}"
-    app = create_app(_settings(url, folder))
+    artifacts = folder / "artifacts"
+    app = create_app(_settings(url, folder, artifacts))
     store: Store = app.state.store
     try:
         with TestClient(app) as api:
@@ -394,6 +523,7 @@ def build_reference(folder: Path) -> Reference:
                 alert_id=alert_id, token=links.token(run_id, now=now_us()),
                 series={"metric": result["metric"], "feature": result["feature"],
                         "monitor": MONITOR},
+                artifacts=artifacts,
             )  # fmt: skip
     finally:
         store.close()
@@ -404,7 +534,7 @@ def build_reference(folder: Path) -> Reference:
 
 def answers_of(url: str, folder: Path, ref: Reference) -> Answers:
     """Read every GET route (in-process) and every store read of the database at ``url``."""
-    app = create_app(_settings(url, folder))
+    app = create_app(_settings(url, folder, ref.artifacts))
     store: Store = app.state.store
     try:
         with TestClient(app) as api:
@@ -455,6 +585,13 @@ def store_reads(store: Store) -> dict[str, Any]:
         "rejected": lambda: store.rejected.page(MODEL),
         "detector": lambda: store.runs.detector_state(MONITOR, "stream", "", at=FAR),
         "profile_events": lambda: store.profiles.window(MODEL).n_events,
+        "registry_versions": lambda: store.registry.list_versions(MODEL),
+        "registry_version": lambda: store.registry.get_version(MODEL, REGISTERED),
+        "aliases": lambda: store.registry.list_aliases(MODEL),
+        "alias": lambda: store.registry.get_alias(MODEL, ALIAS),
+        "alias_history": lambda: store.registry.alias_history(MODEL, ALIAS),
+        "deployment": lambda: store.deployments.get(MODEL),
+        "deployment_history": lambda: store.deployments.history(MODEL),
     }
     found: dict[str, Any] = {}
     for name, call in reads.items():
