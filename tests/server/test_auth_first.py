@@ -13,10 +13,20 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from driftpilot.server.routers import alerts, baselines, ingest, keys, models, monitors, queries
+from driftpilot.server.routers import (
+    alerts,
+    baselines,
+    deployments,
+    ingest,
+    keys,
+    models,
+    monitors,
+    queries,
+    registry,
+)
 from driftpilot.store import Scope
 
-_ROUTERS = (alerts, baselines, ingest, keys, models, monitors, queries)
+_ROUTERS = (alerts, baselines, deployments, ingest, keys, models, monitors, queries, registry)
 
 _BAD_BODIES = (
     (b"{not json", "application/json"),
